@@ -14,11 +14,11 @@ let package = Package(
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald-interop-server", targets: ["HeraldInteropServer"]),
         .library(name: "GRPCInterop", targets: ["GRPCInterop"]),
-        .library(name: "HeraldProtos", targets: ["HeraldProtos"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C shim over the gRPC core (libgrpc from Debian's libgrpc-dev).
@@ -51,6 +51,23 @@ let package = Package(
             dependencies: ["GRPCInterop", "HeraldProtos", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // The domain, pure Swift, no C and no I/O: profiles, deliveries, state machine,
+        // the audience language, preparation and sending engines behind protocols.
+        .target(
+            name: "HeraldCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // Storage behind HeraldCore's protocols: SQLite (one file, WAL) through GRDB.
+        .target(
+            name: "HeraldStore",
+            dependencies: [
+                "HeraldCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // RPC handlers, configuration and wiring of the Herald server.
         .target(
             name: "HeraldServer",
@@ -80,6 +97,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldProtosTests", dependencies: ["HeraldProtos"], swiftSettings: strict),
         .testTarget(
             name: "HeraldRPCTests",

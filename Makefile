@@ -1,0 +1,50 @@
+# Herald: build, test, demo and benchmarks. Every target installs what it needs first.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+PYTHON ?= python3
+SWIFT_BUILD_FLAGS ?=
+BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
+BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
+
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo bench-grpc clean
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+build-release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+## Regenerate protoc-c output, Swift message types and the reflection descriptor set.
+generate: deps
+	scripts/generate
+
+## Fails when the committed generated code is not what scripts/generate produces.
+check-generated: deps
+	scripts/generate --check
+
+lint-protos: deps
+	cd Protos && buf lint
+
+test: deps check-generated lint-protos build test-swift test-python test-leaks
+
+test-swift: build
+	swift test $(SWIFT_BUILD_FLAGS)
+
+test-python: build
+	HERALD_BIN_DIR=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/Interop
+
+test-leaks: build
+	scripts/leak-check $(BIN_DEBUG)
+
+## The main job: build and run heraldd in the foreground with its embedded defaults.
+demo: build-release
+	$(BIN_RELEASE)/heraldd
+
+bench-grpc: build-release
+	Benchmarks/grpc/run $(BIN_RELEASE)
+
+clean:
+	rm -rf .build
