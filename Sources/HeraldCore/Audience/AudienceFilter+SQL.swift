@@ -1,0 +1,145 @@
+extension AudienceFilter {
+    /// Compiles the filter to a parameterized SQLite `WHERE` clause over the schema that
+    /// ``AudienceSQL`` documents. Selects exactly the profiles ``matches(_:)`` accepts.
+    ///
+    /// `AND`/`OR` chains are emitted as balanced trees, so SQLite's expression depth stays
+    /// logarithmic in the number of conditions.
+    public func sql() -> AudienceSQL {
+        var builder = SQLBuilder()
+        builder.emit(expression)
+        return AudienceSQL(clause: builder.text, arguments: builder.arguments)
+    }
+}
+
+private struct SQLBuilder {
+    var text = ""
+    var arguments: [AudienceSQL.Argument] = []
+
+    mutating func bind(_ argument: AudienceSQL.Argument) {
+        text += "?"
+        arguments.append(argument)
+    }
+
+    mutating func emit(_ expression: AudienceExpression) {
+        switch expression {
+        case .all:
+            text += "1"
+        case .and(let operands):
+            emitBalanced(operands[...], joiner: " AND ")
+        case .or(let operands):
+            emitBalanced(operands[...], joiner: " OR ")
+        case .not(let operand):
+            text += "NOT ("
+            emit(operand)
+            text += ")"
+        case .predicate(let predicate):
+            emit(predicate)
+        }
+    }
+
+    private mutating func emitBalanced(_ operands: ArraySlice<AudienceExpression>, joiner: String) {
+        if operands.count == 1 {
+            emit(operands[operands.startIndex])
+            return
+        }
+        let middle = operands.startIndex + operands.count / 2
+        text += "("
+        emitBalanced(operands[..<middle], joiner: joiner)
+        text += joiner
+        emitBalanced(operands[middle...], joiner: joiner)
+        text += ")"
+    }
+
+    private static func column(_ field: AudiencePredicate.TextField) -> String {
+        "profiles.\(field.rawValue)"
+    }
+
+    private mutating func emit(_ predicate: AudiencePredicate) {
+        switch predicate {
+        case .text(let field, let op, let value):
+            text += "\(Self.column(field)) \(op.rawValue) "
+            bind(.text(value))
+        case .textIn(let field, let values):
+            text += "\(Self.column(field)) IN ("
+            for (i, value) in values.enumerated() {
+                if i > 0 { text += ", " }
+                bind(.text(value))
+            }
+            text += ")"
+        case .textMatch(let field, let kind, let value):
+            emitMatch(Self.column(field), kind, value)
+        case .textNonEmpty(let field):
+            text += "\(Self.column(field)) != ''"
+        case .subscription(let allowed):
+            if allowed.isEmpty {
+                text += "0"
+                return
+            }
+            text += "profiles.subscription IN ("
+            for (i, value) in allowed.enumerated() {
+                if i > 0 { text += ", " }
+                bind(.text(value.rawValue))
+            }
+            text += ")"
+        case .time(let field, let op, let time):
+            text += "profiles.\(field.rawValue) \(op.rawValue) "
+            bind(.integer(time.microsecondsSinceEpoch))
+        case .hasTag(let tag):
+            text += "profiles.pk IN (SELECT profile_pk FROM profile_tags WHERE tag = "
+            bind(.text(tag))
+            text += ")"
+        case .hasAnyTag:
+            text += "profiles.tags != '[]'"
+        case .attributeExists(let key):
+            attributeSubquery(key) { _ in }
+        case .attributeText(let key, let op, let value):
+            attributeSubquery(key) { b in
+                b.text += " AND value \(op.rawValue) "
+                b.bind(.text(value))
+            }
+        case .attributeNumber(let key, let op, let number):
+            attributeSubquery(key) { b in
+                b.text += " AND num \(op.rawValue) "
+                b.bind(.real(number))
+            }
+        case .attributeMatch(let key, let kind, let value):
+            attributeSubquery(key) { b in
+                b.text += " AND "
+                b.emitMatch("value", kind, value)
+            }
+        }
+    }
+
+    private mutating func attributeSubquery(_ key: String, _ condition: (inout SQLBuilder) -> Void) {
+        text += "profiles.pk IN (SELECT profile_pk FROM profile_attributes WHERE key = "
+        bind(.text(key))
+        condition(&self)
+        text += ")"
+    }
+
+    /// Substring tests without LIKE: `instr` and `substr` count characters on TEXT, which
+    /// matches byte-wise tests on valid UTF-8 without NUL (profiles and filters refuse NUL).
+    private mutating func emitMatch(_ column: String, _ kind: AudiencePredicate.TextMatch, _ value: String) {
+        if value.isEmpty {
+            text += "1"
+            return
+        }
+        let length = Int64(value.unicodeScalars.count)
+        switch kind {
+        case .contains:
+            text += "instr(\(column), "
+            bind(.text(value))
+            text += ") > 0"
+        case .startsWith:
+            text += "substr(\(column), 1, "
+            bind(.integer(length))
+            text += ") = "
+            bind(.text(value))
+        case .endsWith:
+            text += "substr(\(column), -"
+            bind(.integer(length))
+            text += ") = "
+            bind(.text(value))
+        }
+    }
+}
