@@ -1,0 +1,67 @@
+internal import GRDB
+
+/// The versioned schema of the SQLite store. Migrations are applied in order at open;
+/// applied ones are recorded by GRDB in `grdb_migrations` and never run twice.
+///
+/// Never edit a shipped migration: add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: profiles, deliveries, idempotency records") { db in
+            // Profiles. `pk` is the compact internal key the side tables point to; `id` is
+            // the client's. Tags and attributes are kept as JSON here for reading, and
+            // one row per tag/attribute in the side tables for filtering (see AudienceSQL).
+            try db.execute(sql: """
+                CREATE TABLE profiles (
+                    pk INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    email TEXT NOT NULL,
+                    first_name TEXT NOT NULL,
+                    last_name TEXT NOT NULL,
+                    locale TEXT NOT NULL,
+                    time_zone TEXT NOT NULL,
+                    subscription TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    tags TEXT NOT NULL,
+                    attributes TEXT NOT NULL
+                );
+                CREATE INDEX profiles_email ON profiles(email);
+                CREATE INDEX profiles_subscription ON profiles(subscription);
+                CREATE INDEX profiles_created_at ON profiles(created_at);
+                CREATE TABLE profile_tags (
+                    tag TEXT NOT NULL,
+                    profile_pk INTEGER NOT NULL,
+                    PRIMARY KEY (tag, profile_pk)
+                ) WITHOUT ROWID;
+                CREATE TABLE profile_attributes (
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    profile_pk INTEGER NOT NULL,
+                    num REAL,
+                    PRIMARY KEY (key, value, profile_pk)
+                ) WITHOUT ROWID;
+                CREATE INDEX profile_attributes_num ON profile_attributes(key, num) WHERE num IS NOT NULL;
+
+                CREATE TABLE deliveries (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    create_time INTEGER NOT NULL,
+                    update_time INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX deliveries_state ON deliveries(state, id);
+
+                CREATE TABLE idempotency_records (
+                    request_id TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    result BLOB NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (request_id, method)
+                ) WITHOUT ROWID;
+                CREATE INDEX idempotency_records_created_at ON idempotency_records(created_at);
+                """)
+        }
+        return migrator
+    }
+}

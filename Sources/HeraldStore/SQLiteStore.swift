@@ -1,0 +1,140 @@
+internal import GRDB
+import HeraldCore
+public import Logging
+
+/// Herald's storage in one SQLite file: profiles, deliveries and idempotency records.
+///
+/// Opens the file with a GRDB `DatabasePool` in WAL mode (one writer, concurrent
+/// readers) and applies the versioned migrations before returning. Each batch of writes
+/// runs in one transaction, so a crash leaves a batch entirely written or not at all.
+/// GRDB runs database work on its own threads, never blocking Swift concurrency's pool.
+///
+/// Call ``close()`` before dropping the last reference.
+public final class SQLiteStore: Sendable {
+    /// How the database connection is tuned.
+    public struct Configuration: Sendable {
+        /// The page cache of each connection, in KiB.
+        public var cacheSizeKiB: Int
+        /// How long a connection waits for a lock held by another process, in milliseconds.
+        public var busyTimeoutMilliseconds: Int
+        /// The most concurrent read connections.
+        public var maximumReaderCount: Int
+        /// Whether commits wait for the disk (`synchronous = FULL`). With `false`
+        /// (`NORMAL`, the default in WAL mode) a process crash loses nothing committed, a
+        /// power loss may lose the last transactions, and the file stays consistent.
+        public var fullSync: Bool
+
+        /// 64 MiB of cache, 5 s busy timeout, 4 readers, `synchronous = NORMAL`.
+        public static var defaults: Configuration {
+            Configuration(cacheSizeKiB: 65_536, busyTimeoutMilliseconds: 5_000, maximumReaderCount: 4, fullSync: false)
+        }
+
+        /// Creates a configuration.
+        public init(cacheSizeKiB: Int, busyTimeoutMilliseconds: Int, maximumReaderCount: Int, fullSync: Bool) {
+            self.cacheSizeKiB = cacheSizeKiB
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.maximumReaderCount = maximumReaderCount
+            self.fullSync = fullSync
+        }
+    }
+
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    let logger: Logger
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    ///
+    /// - Throws: ``HeraldError`` (``HeraldError/Code/unavailable`` when the file cannot be
+    ///   opened, ``HeraldError/Code/internal`` when a migration fails).
+    public init(path: String, configuration: Configuration = .defaults, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        var config = GRDB.Configuration()
+        config.maximumReaderCount = configuration.maximumReaderCount
+        config.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1000)
+        config.foreignKeysEnabled = false
+        let cacheSize = configuration.cacheSizeKiB
+        let synchronous = configuration.fullSync ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheSize); PRAGMA synchronous = \(synchronous); PRAGMA temp_store = MEMORY")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw HeraldError(code: .unavailable, message: "cannot open the database at \(path)", cause: error)
+        }
+        do {
+            let migrator = Schema.migrator
+            let applied = try pool.read { try migrator.appliedIdentifiers($0) }
+            try migrator.migrate(pool)
+            let now = try pool.read { try migrator.appliedIdentifiers($0) }
+            logger.info(
+                "database opened",
+                metadata: [
+                    "herald.database.path": "\(path)",
+                    "herald.database.migrations.applied": "\(now.subtracting(applied).sorted())",
+                ]
+            )
+        } catch {
+            try? pool.close()
+            throw HeraldError(code: .internal, message: "cannot migrate the database at \(path)", cause: error)
+        }
+    }
+
+    /// Closes every connection. The store must not be used afterwards.
+    public func close() throws {
+        do {
+            try pool.close()
+        } catch {
+            throw Self.heraldError(error, "close")
+        }
+    }
+
+    /// The identifiers of the applied migrations, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await read("appliedMigrations") { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+        }
+    }
+
+    // MARK: Database access with errors mapped to HeraldError
+
+    func read<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            throw Self.heraldError(error, operation)
+        }
+    }
+
+    func write<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            throw Self.heraldError(error, operation)
+        }
+    }
+
+    static func heraldError(_ error: any Error, _ operation: String) -> HeraldError {
+        if let error = error as? HeraldError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return HeraldError(code: .unavailable, message: "database busy during \(operation)", cause: error)
+            case .SQLITE_FULL:
+                return HeraldError(code: .resourceExhausted, message: "database or disk full during \(operation)", cause: error)
+            default:
+                break
+            }
+        }
+        if error is CancellationError {
+            return HeraldError(code: .unavailable, message: "\(operation) was cancelled", cause: error)
+        }
+        return HeraldError(code: .internal, message: "database error during \(operation)", cause: error)
+    }
+}
