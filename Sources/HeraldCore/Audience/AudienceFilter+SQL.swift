@@ -2,16 +2,23 @@ extension AudienceFilter {
     /// Compiles the filter to a parameterized SQLite `WHERE` clause over the schema that
     /// ``AudienceSQL`` documents. Selects exactly the profiles ``matches(_:)`` accepts.
     ///
+    /// - Parameter attributeColumns: the columns of an attribute key, or `nil` when no
+    ///   profile has that key (conditions on it are then false).
+    ///
+    /// Every condition is two-valued (never SQL NULL), so `NOT` means "does not match".
     /// `AND`/`OR` chains are emitted as balanced trees, so SQLite's expression depth stays
     /// logarithmic in the number of conditions.
-    public func sql() -> AudienceSQL {
-        var builder = SQLBuilder()
-        builder.emit(expression)
-        return AudienceSQL(clause: builder.text, arguments: builder.arguments)
+    public func sql(attributeColumns: (String) -> AudienceSQL.AttributeColumns?) -> AudienceSQL {
+        withoutActuallyEscaping(attributeColumns) { resolve in
+            var builder = SQLBuilder(attributeColumns: resolve)
+            builder.emit(expression)
+            return AudienceSQL(clause: builder.text, arguments: builder.arguments)
+        }
     }
 }
 
 private struct SQLBuilder {
+    let attributeColumns: (String) -> AudienceSQL.AttributeColumns?
     var text = ""
     var arguments: [AudienceSQL.Argument] = []
 
@@ -91,30 +98,44 @@ private struct SQLBuilder {
         case .hasAnyTag:
             text += "profiles.tags != '[]'"
         case .attributeExists(let key):
-            attributeSubquery(key) { _ in }
+            attribute(key) { b, columns in b.text += "\(columns.text) IS NOT NULL" }
         case .attributeText(let key, let op, let value):
-            attributeSubquery(key) { b in
-                b.text += " AND value \(op.rawValue) "
+            attribute(key) { b, columns in
+                b.text += "(\(columns.text) IS NOT NULL AND \(columns.text) \(op.rawValue) "
                 b.bind(.text(value))
+                b.text += ")"
             }
         case .attributeNumber(let key, let op, let number):
-            attributeSubquery(key) { b in
-                b.text += " AND num \(op.rawValue) "
+            attribute(key) { b, columns in
+                b.text += "(\(columns.number) IS NOT NULL AND \(columns.number) \(op.rawValue) "
                 b.bind(.real(number))
+                b.text += ")"
             }
         case .attributeMatch(let key, let kind, let value):
-            attributeSubquery(key) { b in
-                b.text += " AND "
-                b.emitMatch("value", kind, value)
+            attribute(key) { b, columns in
+                b.text += "(\(columns.text) IS NOT NULL AND "
+                b.emitMatch(columns.text, kind, value)
+                b.text += ")"
             }
         }
     }
 
-    private mutating func attributeSubquery(_ key: String, _ condition: (inout SQLBuilder) -> Void) {
-        text += "profiles.pk IN (SELECT profile_pk FROM profile_attributes WHERE key = "
-        bind(.text(key))
-        condition(&self)
-        text += ")"
+    /// Emits `body` for the key's columns, or `0` when no profile has the key.
+    private mutating func attribute(_ key: String, _ body: (inout SQLBuilder, AudienceSQL.AttributeColumns) -> Void) {
+        guard let columns = attributeColumns(key) else {
+            text += "0"
+            return
+        }
+        precondition(
+            Self.isIdentifier(columns.text) && Self.isIdentifier(columns.number),
+            "attribute column names must be plain SQL identifiers"
+        )
+        body(&self, columns)
+    }
+
+    private static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first.isIdentifierStart else { return false }
+        return name.utf8.allSatisfy { $0.isIdentifierStart || $0.isASCIIDigit }
     }
 
     /// Substring tests without LIKE: `instr` and `substr` count characters on TEXT, which

@@ -22,14 +22,21 @@ struct Lexer {
         }
     }
 
+    /// The last computed column and its byte index, so that computing positions stays
+    /// linear in the input however long its lines are.
+    private var columnCache = (index: 0, column: 1)
+
     private var position: SourcePosition {
-        var column = 1
-        var i = lineStart
-        while i < index {
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        mutating get {
+            var (i, column) = columnCache
+            if i < lineStart || i > index { (i, column) = (lineStart, 1) }
+            while i < index {
+                if bytes[i] & 0xC0 != 0x80 { column += 1 }
+                i += 1
+            }
+            columnCache = (index, column)
+            return SourcePosition(offset: index, line: line, column: column)
         }
-        return SourcePosition(offset: index, line: line, column: column)
     }
 
     private func error(_ reason: String, at position: SourcePosition) -> AudienceFilterError {
