@@ -11,41 +11,56 @@ extension SQLiteStore: ProfileStore {
         }
         var result = ProfileUpsertResult()
         var valid: [Profile] = []
+        var validIndices: [Int] = []
         valid.reserveCapacity(batch.count)
         for (index, row) in batch.enumerated() {
             do throws(HeraldError) {
                 try row.validate()
                 valid.append(row.normalized())
+                validIndices.append(index)
             } catch {
                 result.errors.append(.init(index: index, id: row.id, error: error))
             }
         }
         guard !valid.isEmpty else { return result }
         let rows = valid
-        let (created, updated) = try await write("upsertProfiles") { db in
-            let writer = try ProfileWriter(db)
-            var created = 0
-            for profile in rows where try writer.upsert(profile, at: time) { created += 1 }
-            return (created, rows.count - created)
+        let (created, updated, refused) = try await write("upsertProfiles") { db in
+            var writer = try ProfileWriter(db)
+            var created = 0, updated = 0
+            var refused: [(Int, HeraldError)] = []
+            for (position, profile) in rows.enumerated() {
+                do {
+                    if try writer.upsert(profile, at: time) { created += 1 } else { updated += 1 }
+                } catch let error as HeraldError where error.code == .resourceExhausted {
+                    refused.append((position, error))
+                }
+            }
+            return (created, updated, refused)
         }
         result.created = created
         result.updated = updated
+        for (position, error) in refused {
+            result.errors.append(.init(index: validIndices[position], id: rows[position].id, error: error))
+        }
+        result.errors.sort { $0.index < $1.index }
         return result
     }
 
     public func profile(id: String) async throws -> Profile? {
         try await read("profile") { db in
-            try Row.fetchOne(db, sql: "SELECT \(ProfileRow.columns) FROM profiles WHERE id = ?", arguments: [id])
-                .map(ProfileRow.decode)
+            let catalog = try AttributeCatalog.load(db)
+            return try Row.fetchOne(db, sql: "SELECT \(ProfileRow.columns(catalog)) FROM profiles WHERE id = ?", arguments: [id])
+                .map { try ProfileRow.decode($0, catalog) }
         }
     }
 
     public func listProfiles(matching filter: AudienceFilter, after: String?, limit: Int) async throws -> Page<Profile> {
         let limit = max(0, limit)
-        let compiled = filter.sql()
         return try await read("listProfiles") { db in
+            let catalog = try AttributeCatalog.load(db)
+            let compiled = filter.sql(attributeColumns: catalog.columns(for:))
             var arguments = compiled.statementArguments
-            var sql = "SELECT \(ProfileRow.columns) FROM profiles WHERE (\(compiled.clause))"
+            var sql = "SELECT \(ProfileRow.columns(catalog)) FROM profiles WHERE (\(compiled.clause))"
             if let after {
                 sql += " AND profiles.id > ?"
                 arguments += [after]
@@ -53,15 +68,15 @@ extension SQLiteStore: ProfileStore {
             sql += " ORDER BY profiles.id LIMIT ?"
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let items = try rows.prefix(limit).map(ProfileRow.decode)
+            let items = try rows.prefix(limit).map { try ProfileRow.decode($0, catalog) }
             return Page(items: items, nextCursor: rows.count > limit ? items.last?.id : nil)
         }
     }
 
     public func countProfiles(matching filter: AudienceFilter) async throws -> Int {
-        let compiled = filter.sql()
-        return try await read("countProfiles") { db in
-            try Int.fetchOne(
+        try await read("countProfiles") { db in
+            let compiled = filter.sql(attributeColumns: try AttributeCatalog.load(db).columns(for:))
+            return try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM profiles WHERE \(compiled.clause)", arguments: compiled.statementArguments
             ) ?? 0
         }
@@ -69,12 +84,10 @@ extension SQLiteStore: ProfileStore {
 
     public func deleteProfile(id: String) async throws -> Bool {
         try await write("deleteProfile") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT pk, tags, attributes FROM profiles WHERE id = ?", arguments: [id])
+            guard let row = try Row.fetchOne(db, sql: "SELECT pk, tags FROM profiles WHERE id = ?", arguments: [id])
             else { return false }
             let pk: Int64 = row[0]
-            try ProfileWriter(db).removeSideRows(
-                pk: pk, tags: try CompactJSON.decodeArray(row[1]), attributes: try CompactJSON.decodeObject(row[2])
-            )
+            try ProfileWriter(db).removeTags(pk: pk, tags: try CompactJSON.decodeArray(row[1]))
             try db.execute(sql: "DELETE FROM profiles WHERE pk = ?", arguments: [pk])
             return true
         }
@@ -87,8 +100,9 @@ extension SQLiteStore: ProfileStore {
                 arguments: [subscription.rawValue, time.microsecondsSinceEpoch, id]
             )
             guard db.changesCount == 1 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT \(ProfileRow.columns) FROM profiles WHERE id = ?", arguments: [id])
-                .map(ProfileRow.decode)
+            let catalog = try AttributeCatalog.load(db)
+            return try Row.fetchOne(db, sql: "SELECT \(ProfileRow.columns(catalog)) FROM profiles WHERE id = ?", arguments: [id])
+                .map { try ProfileRow.decode($0, catalog) }
         }
     }
 }

@@ -98,6 +98,13 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// The names of the tables in the file (for tests and diagnostics).
+    func tableNames() async throws -> [String] {
+        try await read("tableNames") { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+    }
+
     // MARK: Database access with errors mapped to HeraldError
 
     func read<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {

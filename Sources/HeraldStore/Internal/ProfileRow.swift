@@ -1,23 +1,30 @@
 internal import GRDB
 import HeraldCore
 
-/// Reads profiles from `SELECT \(ProfileRow.columns) FROM profiles …` rows.
+/// Reads profiles from `SELECT <columns(catalog)> FROM profiles …` rows.
 enum ProfileRow {
-    static let columns = """
-        profiles.id, profiles.email, profiles.first_name, profiles.last_name, profiles.locale, \
-        profiles.time_zone, profiles.subscription, profiles.created_at, profiles.updated_at, \
-        profiles.tags, profiles.attributes
-        """
+    static func columns(_ catalog: AttributeCatalog) -> String {
+        var columns = [
+            "profiles.id", "profiles.email", "profiles.first_name", "profiles.last_name", "profiles.locale",
+            "profiles.time_zone", "profiles.subscription", "profiles.created_at", "profiles.updated_at", "profiles.tags",
+        ]
+        for (_, slot) in catalog.keysBySlot { columns.append("profiles.\(AttributeCatalog.textColumn(slot))") }
+        return columns.joined(separator: ", ")
+    }
 
-    static func decode(_ row: Row) throws -> Profile {
+    static func decode(_ row: Row, _ catalog: AttributeCatalog) throws -> Profile {
         let subscriptionText: String = row[6]
         guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
             throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
         }
+        var attributes: [String: String] = [:]
+        for (offset, entry) in catalog.keysBySlot.enumerated() {
+            if let value: String = row[10 + offset] { attributes[entry.key] = value }
+        }
         return Profile(
             id: row[0], email: row[1], firstName: row[2], lastName: row[3], locale: row[4], timeZone: row[5],
             tags: try CompactJSON.decodeArray(row[9]),
-            attributes: try CompactJSON.decodeObject(row[10]),
+            attributes: attributes,
             subscription: subscription,
             createdAt: Timestamp(microsecondsSinceEpoch: row[7]),
             updatedAt: Timestamp(microsecondsSinceEpoch: row[8])

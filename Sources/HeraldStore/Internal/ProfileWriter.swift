@@ -2,54 +2,66 @@ internal import GRDB
 import HeraldCore
 
 /// Writes validated, normalized profiles inside one write transaction, keeping the
-/// `profiles` row and its `profile_tags`/`profile_attributes` rows in step.
+/// `profiles` row, its attribute columns and its `profile_tags` rows in step.
 struct ProfileWriter {
     private let db: Database
-    private let insertProfile: Statement
+    private var catalog: AttributeCatalog
+    private var insertProfile: RawStatement
+    private var updateProfile: RawStatement
     private let selectExisting: Statement
-    private let updateProfile: Statement
-    private let insertTag: Statement
-    private let deleteTag: Statement
-    private let insertAttribute: Statement
-    private let deleteAttribute: Statement
+    private let insertTag: RawStatement
+    private let deleteTag: RawStatement
+
+    /// The fixed columns written by both insert and update, in binding order.
+    private static let fixedColumns = ["email", "first_name", "last_name", "locale", "time_zone", "subscription", "updated_at", "tags"]
 
     init(_ db: Database) throws {
         self.db = db
-        insertProfile = try db.cachedStatement(sql: """
-            INSERT INTO profiles (id, email, first_name, last_name, locale, time_zone, subscription,
-                                  created_at, updated_at, tags, attributes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+        catalog = try AttributeCatalog.load(db)
+        (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog)
+        selectExisting = try db.cachedStatement(sql: "SELECT pk, tags FROM profiles WHERE id = ?")
+        insertTag = RawStatement(try db.cachedStatement(sql: "INSERT INTO profile_tags (tag, profile_pk) VALUES (?, ?)"))
+        deleteTag = RawStatement(try db.cachedStatement(sql: "DELETE FROM profile_tags WHERE tag = ? AND profile_pk = ?"))
+    }
+
+    private static func prepareRowStatements(_ db: Database, _ catalog: AttributeCatalog) throws -> (RawStatement, RawStatement) {
+        var columns = fixedColumns
+        for (_, slot) in catalog.keysBySlot {
+            columns.append(AttributeCatalog.textColumn(slot))
+            columns.append(AttributeCatalog.numberColumn(slot))
+        }
+        let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO profiles (\(columns.joined(separator: ", ")), id, created_at) VALUES (\(placeholders))
+            ON CONFLICT (id) DO NOTHING
             """)
-        selectExisting = try db.cachedStatement(sql: "SELECT pk, tags, attributes FROM profiles WHERE id = ?")
-        updateProfile = try db.cachedStatement(sql: """
-            UPDATE profiles SET email = ?, first_name = ?, last_name = ?, locale = ?, time_zone = ?,
-                                subscription = ?, updated_at = ?, tags = ?, attributes = ?
-            WHERE pk = ?
+        let update = try db.cachedStatement(sql: """
+            UPDATE profiles SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE pk = ?
             """)
-        insertTag = try db.cachedStatement(sql: "INSERT INTO profile_tags (tag, profile_pk) VALUES (?, ?)")
-        deleteTag = try db.cachedStatement(sql: "DELETE FROM profile_tags WHERE tag = ? AND profile_pk = ?")
-        insertAttribute = try db.cachedStatement(
-            sql: "INSERT INTO profile_attributes (key, value, profile_pk, num) VALUES (?, ?, ?, ?)"
-        )
-        deleteAttribute = try db.cachedStatement(
-            sql: "DELETE FROM profile_attributes WHERE key = ? AND value = ? AND profile_pk = ?"
-        )
+        return (RawStatement(insert), RawStatement(update))
     }
 
     /// Inserts or replaces `profile`; returns whether it was created.
-    func upsert(_ profile: Profile, at time: Timestamp) throws -> Bool {
+    ///
+    /// Throws ``HeraldError/Code/resourceExhausted`` before writing anything when the
+    /// profile brings a new attribute key beyond ``AttributeCatalog/maxKeys``.
+    mutating func upsert(_ profile: Profile, at time: Timestamp) throws -> Bool {
+        var added = false
+        for key in profile.attributes.keys where catalog.slots[key] == nil {
+            try catalog.add(key, db)
+            added = true
+        }
+        if added { (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog) }
+
         let tagsJSON = CompactJSON.encode(profile.tags)
-        let attributesJSON = CompactJSON.encode(profile.attributes)
         let micros = time.microsecondsSinceEpoch
-        insertProfile.setUncheckedArguments([
-            profile.id, profile.email, profile.firstName, profile.lastName, profile.locale, profile.timeZone,
-            profile.subscription.rawValue, micros, micros, tagsJSON, attributesJSON,
-        ])
-        try insertProfile.execute()
+        let next = try bindRow(insertProfile, profile, micros, tagsJSON)
+        try insertProfile.bind(next, profile.id)
+        try insertProfile.bind(next + 1, micros)
+        try insertProfile.run()
         if db.changesCount == 1 {
             let pk = db.lastInsertedRowID
             for tag in profile.tags { try add(tag: tag, pk) }
-            for (key, value) in profile.attributes { try add(key: key, value: value, pk) }
             return true
         }
         guard let row = try Row.fetchOne(selectExisting, arguments: [profile.id]) else {
@@ -57,49 +69,51 @@ struct ProfileWriter {
         }
         let pk: Int64 = row[0]
         let oldTags = try CompactJSON.decodeArray(row[1])
-        let oldAttributes = try CompactJSON.decodeObject(row[2])
-        updateProfile.setUncheckedArguments([
-            profile.email, profile.firstName, profile.lastName, profile.locale, profile.timeZone,
-            profile.subscription.rawValue, micros, tagsJSON, attributesJSON, pk,
-        ])
-        try updateProfile.execute()
-        try replaceSideRows(pk: pk, oldTags: oldTags, newTags: profile.tags,
-                            oldAttributes: oldAttributes, newAttributes: profile.attributes)
+        let last = try bindRow(updateProfile, profile, micros, tagsJSON)
+        try updateProfile.bind(last, pk)
+        try updateProfile.run()
+        try replaceTags(pk: pk, old: oldTags, new: profile.tags)
         return false
     }
 
-    /// Deletes the side rows of the profile with this pk, given its stored tags and attributes.
-    func removeSideRows(pk: Int64, tags: [String], attributes: [String: String]) throws {
-        try replaceSideRows(pk: pk, oldTags: tags, newTags: [], oldAttributes: attributes, newAttributes: [:])
+    /// Binds the fixed columns and every attribute column; returns the next parameter index.
+    private func bindRow(_ statement: RawStatement, _ profile: Profile, _ micros: Int64, _ tagsJSON: String) throws -> Int32 {
+        try statement.bind(1, profile.email)
+        try statement.bind(2, profile.firstName)
+        try statement.bind(3, profile.lastName)
+        try statement.bind(4, profile.locale)
+        try statement.bind(5, profile.timeZone)
+        try statement.bind(6, profile.subscription.rawValue)
+        try statement.bind(7, micros)
+        try statement.bind(8, tagsJSON)
+        var index: Int32 = 9
+        for (key, _) in catalog.keysBySlot {
+            let value = profile.attributes[key]
+            try statement.bind(index, value)
+            try statement.bind(index + 1, value.flatMap(AudienceNumber.parse))
+            index += 2
+        }
+        return index
     }
 
-    private func replaceSideRows(
-        pk: Int64, oldTags: [String], newTags: [String], oldAttributes: [String: String], newAttributes: [String: String]
-    ) throws {
-        let oldTagKeys = Set(oldTags.map { Array($0.utf8) }), newTagKeys = Set(newTags.map { Array($0.utf8) })
-        for tag in oldTags where !newTagKeys.contains(Array(tag.utf8)) {
-            deleteTag.setUncheckedArguments([tag, pk])
-            try deleteTag.execute()
+    /// Deletes the tag rows of the profile with this pk, given its stored tags.
+    func removeTags(pk: Int64, tags: [String]) throws {
+        try replaceTags(pk: pk, old: tags, new: [])
+    }
+
+    private func replaceTags(pk: Int64, old: [String], new: [String]) throws {
+        let oldKeys = Set(old.map { Array($0.utf8) }), newKeys = Set(new.map { Array($0.utf8) })
+        for tag in old where !newKeys.contains(Array(tag.utf8)) {
+            try deleteTag.bind(1, tag)
+            try deleteTag.bind(2, pk)
+            try deleteTag.run()
         }
-        for tag in newTags where !oldTagKeys.contains(Array(tag.utf8)) { try add(tag: tag, pk) }
-        for (key, value) in oldAttributes {
-            if let new = newAttributes[key], new.utf8.elementsEqual(value.utf8) { continue }
-            deleteAttribute.setUncheckedArguments([key, value, pk])
-            try deleteAttribute.execute()
-        }
-        for (key, value) in newAttributes {
-            if let old = oldAttributes[key], old.utf8.elementsEqual(value.utf8) { continue }
-            try add(key: key, value: value, pk)
-        }
+        for tag in new where !oldKeys.contains(Array(tag.utf8)) { try add(tag: tag, pk) }
     }
 
     private func add(tag: String, _ pk: Int64) throws {
-        insertTag.setUncheckedArguments([tag, pk])
-        try insertTag.execute()
-    }
-
-    private func add(key: String, value: String, _ pk: Int64) throws {
-        insertAttribute.setUncheckedArguments([key, value, pk, AudienceNumber.parse(value)])
-        try insertAttribute.execute()
+        try insertTag.bind(1, tag)
+        try insertTag.bind(2, pk)
+        try insertTag.run()
     }
 }

@@ -8,9 +8,11 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: profiles, deliveries, idempotency records") { db in
-            // Profiles. `pk` is the compact internal key the side tables point to; `id` is
-            // the client's. Tags and attributes are kept as JSON here for reading, and
-            // one row per tag/attribute in the side tables for filtering (see AudienceSQL).
+            // Profiles. `pk` is the compact internal key `profile_tags` points to; `id` is
+            // the client's. Tags are kept as JSON for reading and one row per tag in
+            // `profile_tags` for filtering. Each attribute key gets two columns, added
+            // on first use (see AttributeCatalog): filters then read plain columns and an
+            // upsert writes one row, whatever the number of attributes.
             try db.execute(sql: """
                 CREATE TABLE profiles (
                     pk INTEGER PRIMARY KEY,
@@ -23,8 +25,7 @@ enum Schema {
                     subscription TEXT NOT NULL,
                     created_at INTEGER NOT NULL,
                     updated_at INTEGER NOT NULL,
-                    tags TEXT NOT NULL,
-                    attributes TEXT NOT NULL
+                    tags TEXT NOT NULL
                 );
                 CREATE INDEX profiles_email ON profiles(email);
                 CREATE INDEX profiles_subscription ON profiles(subscription);
@@ -34,14 +35,10 @@ enum Schema {
                     profile_pk INTEGER NOT NULL,
                     PRIMARY KEY (tag, profile_pk)
                 ) WITHOUT ROWID;
-                CREATE TABLE profile_attributes (
-                    key TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    profile_pk INTEGER NOT NULL,
-                    num REAL,
-                    PRIMARY KEY (key, value, profile_pk)
-                ) WITHOUT ROWID;
-                CREATE INDEX profile_attributes_num ON profile_attributes(key, num) WHERE num IS NOT NULL;
+                CREATE TABLE profile_attribute_columns (
+                    key TEXT NOT NULL PRIMARY KEY,
+                    slot INTEGER NOT NULL UNIQUE
+                );
 
                 CREATE TABLE deliveries (
                     id TEXT NOT NULL PRIMARY KEY,
