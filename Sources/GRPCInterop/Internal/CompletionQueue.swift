@@ -68,7 +68,7 @@ final class CompletionQueue: @unchecked Sendable {
     /// Destroys a queue whose poller never started (nothing can be pending on it).
     func destroyUnpolled() {
         grpc_completion_queue_shutdown(queue)
-        while grpc_completion_queue_next(queue, gpr_inf_past(GPR_CLOCK_MONOTONIC), nil).type != GRPC_QUEUE_SHUTDOWN {}
+        Self.poll(queue)
         grpc_completion_queue_destroy(queue)
     }
 

@@ -70,6 +70,8 @@ extension GRPCServer {
                 ("grpc.max_send_message_length", .integer(Int32(clamping: maxSendMessageLength))),
                 ("grpc.keepalive_timeout_ms", .integer(keepaliveTimeout.clampedMilliseconds)),
                 ("grpc.keepalive_permit_without_calls", .integer(permitKeepaliveWithoutCalls ? 1 : 0)),
+                // A second server on a taken port must fail, not share it silently.
+                ("grpc.so_reuseport", .integer(0)),
             ]
             if let keepaliveTime {
                 args.append(("grpc.keepalive_time_ms", .integer(keepaliveTime.clampedMilliseconds)))

@@ -28,7 +28,7 @@ final class ClientCore: @unchecked Sendable {
         let credentials = grpc_insecure_credentials_create()
         channel = configuration.channelArguments.withUnsafeArgs { grpc_channel_create(target, credentials, $0) }
         grpc_channel_credentials_release(credentials)
-        queue = CompletionQueue(name: "grpc-client-cq")
+        queue = CompletionQueue(name: "grpc-client-cq-\(target)")
         queue.startPolling()
     }
 
@@ -64,14 +64,21 @@ final class ClientCore: @unchecked Sendable {
         state.withLock { _ = $0.calls.removeValue(forKey: id) }
     }
 
-    func close() async {
-        let calls = state.withLock { state -> [ClientCall]? in
-            guard !state.closed else { return nil }
-            state.closed = true
-            return state.calls.values.compactMap(\.call)
-        }
-        guard let calls else { return }
+    /// Cancels every live call. The strong references taken here end with this
+    /// function, before anyone waits for the calls to end.
+    private func cancelLiveCalls() {
+        let calls = state.withLock { state in state.calls.values.compactMap(\.call) }
         for call in calls { call.cancel() }
+    }
+
+    func close() async {
+        let firstClose = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.closed = true
+            return true
+        }
+        guard firstClose else { return }
+        cancelLiveCalls()
         await tracker.waitUntilIdle()
         grpc_channel_destroy(channel)
         queue.shutdown()

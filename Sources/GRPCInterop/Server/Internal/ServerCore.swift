@@ -65,9 +65,7 @@ final class ServerCore: @unchecked Sendable {
         let current = state.withLock { $0 }
         switch current {
         case .idle:
-            grpc_server_destroy(server)
-            for queue in queues { queue.destroyUnpolled() }
-            GRPCLibrary.release()
+            destroyUnstarted()
         case .stopped:
             break
         case .running, .shuttingDown:
@@ -176,9 +174,7 @@ final class ServerCore: @unchecked Sendable {
         switch previous {
         case .idle:
             state.withLock { $0 = .stopped }
-            grpc_server_destroy(server)
-            for queue in queues { queue.destroyUnpolled() }
-            GRPCLibrary.release()
+            destroyUnstarted()
             stopped.fire()
             return
         case .shuttingDown, .stopped:
@@ -192,6 +188,18 @@ final class ServerCore: @unchecked Sendable {
         let tag = ClosureTag { _ in notified.fire() }
         grpc_server_shutdown_and_notify(server, queues[0].queue, tag.retainedOpaque())
         Task { await self.completeShutdown() }
+    }
+
+    /// Tears down a server that never started: the core still wants
+    /// `grpc_server_shutdown_and_notify` before `grpc_server_destroy` once a port is
+    /// bound. No poller runs, so the notification is drained here.
+    private func destroyUnstarted() {
+        let notified = ClosureTag { _ in }
+        grpc_server_shutdown_and_notify(server, queues[0].queue, notified.retainedOpaque())
+        grpc_server_cancel_all_calls(server)
+        grpc_server_destroy(server)
+        for queue in queues { queue.destroyUnpolled() }
+        GRPCLibrary.release()
     }
 
     private func completeShutdown() async {
