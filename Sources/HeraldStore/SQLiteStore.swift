@@ -23,18 +23,26 @@ public final class SQLiteStore: Sendable {
         /// (`NORMAL`, the default in WAL mode) a process crash loses nothing committed, a
         /// power loss may lose the last transactions, and the file stays consistent.
         public var fullSync: Bool
+        /// How much of the file SQLite may read through memory mapping (`mmap_size`), in
+        /// bytes; 0 turns it off. Mapping saves a copy per page read on full scans (counts
+        /// over large audiences); mapped pages count in the process's resident size.
+        public var mmapSizeBytes: Int
 
-        /// 64 MiB of cache, 5 s busy timeout, 4 readers, `synchronous = NORMAL`.
+        /// 64 MiB of cache, 5 s busy timeout, 4 readers, `synchronous = NORMAL`, 1 GiB of mmap
+        /// (a count over 1,000,000 profiles takes about half the time with it).
         public static var defaults: Configuration {
-            Configuration(cacheSizeKiB: 65_536, busyTimeoutMilliseconds: 5_000, maximumReaderCount: 4, fullSync: false)
+            Configuration(
+                cacheSizeKiB: 65_536, busyTimeoutMilliseconds: 5_000, maximumReaderCount: 4, fullSync: false, mmapSizeBytes: 1 << 30
+            )
         }
 
         /// Creates a configuration.
-        public init(cacheSizeKiB: Int, busyTimeoutMilliseconds: Int, maximumReaderCount: Int, fullSync: Bool) {
+        public init(cacheSizeKiB: Int, busyTimeoutMilliseconds: Int, maximumReaderCount: Int, fullSync: Bool, mmapSizeBytes: Int = 0) {
             self.cacheSizeKiB = cacheSizeKiB
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.maximumReaderCount = maximumReaderCount
             self.fullSync = fullSync
+            self.mmapSizeBytes = mmapSizeBytes
         }
     }
 
@@ -56,8 +64,12 @@ public final class SQLiteStore: Sendable {
         config.foreignKeysEnabled = false
         let cacheSize = configuration.cacheSizeKiB
         let synchronous = configuration.fullSync ? "FULL" : "NORMAL"
+        let mmapSize = max(0, configuration.mmapSizeBytes)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA cache_size = -\(cacheSize); PRAGMA synchronous = \(synchronous); PRAGMA temp_store = MEMORY")
+            try db.execute(sql: """
+                PRAGMA cache_size = -\(cacheSize); PRAGMA synchronous = \(synchronous); PRAGMA temp_store = MEMORY;
+                PRAGMA mmap_size = \(mmapSize)
+                """)
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
