@@ -10,9 +10,22 @@ public struct RPCRouter: Sendable {
     /// to the writer; the returned metadata is sent as trailers with status OK.
     public typealias ServerStreamingHandler = @Sendable (ServerRequest, ServerResponseWriter) async throws -> Metadata
 
+    /// Handles a bidirectional-streaming RPC: reads the request stream and writes
+    /// responses as it goes; the returned metadata is sent as trailers with status OK.
+    /// (Herald's own API is unary and server-streaming; server reflection needs this.)
+    public typealias BidirectionalStreamingHandler =
+        @Sendable (ServerRequestStream, ServerResponseWriter, ServerContext) async throws -> Metadata
+
     enum Handler: Sendable {
         case unary(UnaryHandler)
         case serverStreaming(ServerStreamingHandler)
+        case bidirectionalStreaming(BidirectionalStreamingHandler)
+
+        /// Whether the core reads the single request message together with the call.
+        var readsPayloadWithCall: Bool {
+            if case .bidirectionalStreaming = self { return false }
+            return true
+        }
     }
 
     private(set) var handlers: [String: Handler] = [:]
@@ -27,6 +40,11 @@ public struct RPCRouter: Sendable {
     /// Registers a server-streaming method.
     public mutating func registerServerStreaming(_ path: String, handler: @escaping ServerStreamingHandler) {
         handlers[path] = .serverStreaming(handler)
+    }
+
+    /// Registers a bidirectional-streaming method.
+    public mutating func registerBidirectionalStreaming(_ path: String, handler: @escaping BidirectionalStreamingHandler) {
+        handlers[path] = .bidirectionalStreaming(handler)
     }
 
     /// The registered paths, sorted.

@@ -34,9 +34,13 @@ final class RequestedCall: CompletionTag {
         let tag = retainedOpaque()
         let error: grpc_call_error
         if let method {
+            // The payload pointer must be NULL for methods registered with
+            // GRPC_SRM_PAYLOAD_NONE (bidirectional streams read their own messages).
+            let payload: UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>? =
+                method.handler.readsPayloadWithCall ? withUnsafeMutablePointer(to: &storage.pointee.payload) { $0 } : nil
             error = grpc_server_request_registered_call(
                 rawServer, method.handle, &storage.pointee.call, &storage.pointee.deadline,
-                &storage.pointee.metadata, &storage.pointee.payload, queue.queue, queue.queue, tag)
+                &storage.pointee.metadata, payload, queue.queue, queue.queue, tag)
         } else {
             error = grpc_server_request_call(
                 rawServer, &storage.pointee.call, &storage.pointee.details, &storage.pointee.metadata,

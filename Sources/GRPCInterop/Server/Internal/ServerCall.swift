@@ -74,6 +74,25 @@ final class ServerCall: @unchecked Sendable {
         task?.cancel()
     }
 
+    // MARK: Receiving
+
+    /// The next request message of a bidirectional stream, or nil once the client
+    /// half-closed. One receive at a time.
+    func receiveMessage() async throws -> [UInt8]? {
+        let storage = UnsafeMutablePointer<UnsafeMutablePointer<grpc_byte_buffer>?>.allocate(capacity: 1)
+        storage.initialize(to: nil)
+        defer { storage.deallocate() }
+        let batch = Batch(owner: self)
+        batch.receiveMessage(storage)
+        guard await batch.run(on: call) else { throw cancelledError() }
+        guard let buffer = storage.pointee else { return nil }
+        defer { grpc_byte_buffer_destroy(buffer) }
+        guard let message = ByteBuffer.read(buffer) else {
+            throw RPCError(code: .internal, message: "a request message could not be read")
+        }
+        return message
+    }
+
     // MARK: Sending
 
     func sendInitialMetadata(_ metadata: Metadata) async throws {

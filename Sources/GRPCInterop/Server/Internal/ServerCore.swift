@@ -43,8 +43,8 @@ final class ServerCore: @unchecked Sendable {
             grpc_server_register_completion_queue(server, queue.queue, nil)
         }
         methods = router.handlers.sorted { $0.key < $1.key }.map { path, handler in
-            let handle = grpc_server_register_method(
-                server, path, nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)!
+            let payloadHandling = handler.readsPayloadWithCall ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER : GRPC_SRM_PAYLOAD_NONE
+            let handle = grpc_server_register_method(server, path, nil, payloadHandling, 0)!
             return RegisteredMethod(path: path, handle: handle, handler: handler)
         }
         let credentials = grpc_insecure_server_credentials_create()
@@ -123,6 +123,21 @@ final class ServerCore: @unchecked Sendable {
         deadline: ContinuousClock.Instant?
     ) {
         call.watchForClose()
+        if case .bidirectionalStreaming(let handler) = method.handler {
+            let context = ServerContext(method: method.path, metadata: metadata, deadline: deadline, call: call)
+            let logger = self.logger
+            let task = Task {
+                do {
+                    let trailers = try await handler(ServerRequestStream(call: call), ServerResponseWriter(call: call), context)
+                    call.finish(status: .ok, message: "", trailing: trailers)
+                } catch {
+                    let status = Self.status(for: error, method: method.path, logger: logger)
+                    call.finish(status: status.code, message: status.message, trailing: status.metadata)
+                }
+            }
+            call.setHandlerTask(task)
+            return
+        }
         guard let message else {
             call.finish(status: .internal, message: "the request message could not be read", trailing: [:])
             return
@@ -141,6 +156,8 @@ final class ServerCore: @unchecked Sendable {
                     let writer = ServerResponseWriter(call: call)
                     let trailers = try await handler(request, writer)
                     call.finish(status: .ok, message: "", trailing: trailers)
+                case .bidirectionalStreaming:
+                    preconditionFailure("bidirectional streams are dispatched above")
                 }
             } catch {
                 let status = Self.status(for: error, method: method.path, logger: logger)
