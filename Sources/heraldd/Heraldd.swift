@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import GRPCInterop
+import HeraldServer
+import Logging
+
+/// heraldd: the Herald delivery engine's gRPC server.
+@main
+struct Heraldd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heraldd",
+        abstract: "Herald's delivery engine: a gRPC server that prepares and sends email deliveries.")
+
+    @Option(name: .customLong("grpc-address"), help: "host:port of the gRPC server (env HERALD_GRPC_ADDRESS).")
+    var grpcAddress: String = ProcessInfo.processInfo.environment["HERALD_GRPC_ADDRESS"] ?? "127.0.0.1:50051"
+
+    @Option(name: .customLong("max-message-size"), help: "Largest gRPC message in bytes (env HERALD_MAX_MESSAGE_SIZE).")
+    var maxMessageSize: Int = Int(ProcessInfo.processInfo.environment["HERALD_MAX_MESSAGE_SIZE"] ?? "") ?? 4 * 1024 * 1024
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds given to calls in flight on shutdown (env HERALD_SHUTDOWN_GRACE).")
+    var shutdownGrace: Double = Double(ProcessInfo.processInfo.environment["HERALD_SHUTDOWN_GRACE"] ?? "") ?? 10
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
+    var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be positive") }
+        guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "heraldd")
+        let configuration = HeraldServer.Configuration(
+            grpcAddress: grpcAddress,
+            maxMessageLength: maxMessageSize,
+            shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)))
+        let server = HeraldServer(configuration: configuration, logger: logger)
+        do {
+            try await server.run(handleTerminationSignals: true) { grpc in
+                let host = grpcAddress.split(separator: ":").dropLast().joined(separator: ":")
+                logger.info("heraldd ready on \(host):\(grpc.port): try `grpcurl -plaintext \(host):\(grpc.port) list`")
+            }
+        } catch let error as RPCError {
+            logger.critical("cannot start: \(error.message)")
+            throw ExitCode(1)
+        }
+    }
+}
