@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GRPC_PROTO = "/usr/share/grpc-proto"
 REFERENCE = os.environ.get("HERALD_REFERENCE") == "1"
+collect_ignore_glob = ["_gen/*"]  # generated test_pb2.py files are not tests
 
 
 # --- stub generation -------------------------------------------------------------
@@ -42,8 +43,7 @@ def _protoc(out_dir, includes, files):
 
 
 def _import_generated(out_dir, modules):
-    """Imports generated modules. Modules under grpc/... (grpc.testing, grpc.health.v1,
-    grpc.reflection.v1) live beside the installed `grpc` package, which is a regular
+    """Imports generated modules. Modules under grpc/... (grpc.testing) live beside the installed `grpc` package, which is a regular
     package: extend its __path__ with the generated grpc/ directory so that the
     generated `from grpc.testing import empty_pb2` lines resolve."""
     import grpc
@@ -73,17 +73,17 @@ def generate_interop_stubs(out_dir):
 
 
 def generate_herald_stubs(out_dir):
-    """herald.v1 stubs from Protos/ (google/protobuf from /usr/include) plus health and
-    reflection v1 from grpc-proto."""
+    """herald.v1 stubs from Protos/ (google/protobuf from /usr/include). Health and
+    reflection stubs come from grpcio-health-checking / grpcio-reflection (generated
+    from the same grpc-proto files): `import grpc` aliases grpc.health and
+    grpc.reflection to those packages, so stubs generated here could not be imported
+    under their proto names."""
     herald = sorted(os.path.relpath(os.path.join(d, f), os.path.join(ROOT, "Protos"))
                     for d, _, fs in os.walk(os.path.join(ROOT, "Protos", "herald")) for f in fs
                     if f.endswith(".proto"))
     _protoc(out_dir, [os.path.join(ROOT, "Protos"), "/usr/include"], herald)
-    _protoc(out_dir, [GRPC_PROTO], ["grpc/health/v1/health.proto", "grpc/reflection/v1/reflection.proto"])
     mods = [p[:-len(".proto")].replace("/", ".") + "_pb2" for p in herald]
     mods += [m[:-len("_pb2")] + "_pb2_grpc" for m in mods if m.endswith("_service_pb2")]
-    mods += ["grpc.health.v1.health_pb2", "grpc.health.v1.health_pb2_grpc",
-             "grpc.reflection.v1.reflection_pb2", "grpc.reflection.v1.reflection_pb2_grpc"]
     return _import_generated(out_dir, mods)
 
 

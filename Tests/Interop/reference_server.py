@@ -13,9 +13,12 @@ The tests run against these when HERALD_REFERENCE=1 (see conftest.py): a test th
 fails against them is a bug in the test, not in Herald.
 """
 import argparse
+import atexit
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from concurrent import futures
@@ -30,7 +33,9 @@ def serve_interop(port):
     sys.path.insert(0, HERE)
     import conftest  # noqa: E402  (stub generation helper)
 
-    pb = conftest.generate_interop_stubs(os.path.join(HERE, "_gen", "reference"))
+    gen = tempfile.mkdtemp(prefix="herald-reference-stubs-")
+    atexit.register(shutil.rmtree, gen, True)
+    pb = conftest.generate_interop_stubs(gen)
     messages_pb2, empty_pb2, test_pb2_grpc = pb.messages_pb2, pb.empty_pb2, pb.test_pb2_grpc
 
     def echo_metadata(context):
