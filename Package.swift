@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldRPCTests",
-            dependencies: ["HeraldRPC", "HeraldServer", "GRPCInterop", "HeraldProtos"],
+            dependencies: ["HeraldRPC", "GRPCInterop", "HeraldProtos", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ]
