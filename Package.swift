@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "HeraldServer",
             dependencies: [
-                "GRPCInterop", "HeraldProtos", "HeraldRPC",
+                "GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -100,6 +100,15 @@ let package = Package(
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
+        // End-to-end tests of the Herald services over loopback gRPC with a SQLite file.
+        .testTarget(
+            name: "HeraldServerTests",
+            dependencies: [
+                "HeraldServer", "HeraldRPC", "GRPCInterop", "HeraldProtos", "HeraldStore", "HeraldCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HeraldProtosTests",
             dependencies: ["HeraldProtos", "HeraldTestProtos"],

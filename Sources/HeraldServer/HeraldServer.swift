@@ -1,6 +1,8 @@
 public import GRPCInterop
+import HeraldCore
 import HeraldProtos
 import HeraldRPC
+import HeraldStore
 public import Logging
 
 /// The Herald gRPC server: the herald.v1 services, health and reflection on one
@@ -22,9 +24,12 @@ public struct HeraldServer: Sendable {
         self.logger = logger
     }
 
-    /// Binds the address and serves until the calling task is cancelled, SIGINT or
-    /// SIGTERM arrives (when `handleTerminationSignals`), or the server handed to
-    /// `onStarted` is shut down; returns after a graceful shutdown.
+    /// Opens the database, binds the address and serves until the calling task is
+    /// cancelled, SIGINT or SIGTERM arrives (when `handleTerminationSignals`), or the
+    /// server handed to `onStarted` is shut down; returns after a graceful shutdown and
+    /// closes the database.
+    ///
+    /// - Throws: ``StartupError`` when the database cannot be opened.
     public func run(
         handleTerminationSignals: Bool = false,
         onStarted: @Sendable (GRPCServer) -> Void = { _ in }
@@ -35,9 +40,13 @@ public struct HeraldServer: Sendable {
             Grpc_Reflection_V1_ServerReflection.descriptorName,
             Grpc_Reflection_V1alpha_ServerReflection.descriptorName,
         ])
+        let store = try openStore()
+        defer { try? store.close() }
         var router = RPCRouter()
         health.register(into: &router)
         reflection.register(into: &router)
+        ProfileService(profiles: store, idempotency: store, logger: logger).register(into: &router)
+        DeliveryService(deliveries: store, idempotency: store, logger: logger).register(into: &router)
 
         var grpc = GRPCServer.Configuration(address: configuration.grpcAddress)
         grpc.maxReceiveMessageLength = configuration.maxMessageLength
@@ -56,6 +65,22 @@ public struct HeraldServer: Sendable {
         onStarted(server)
         await server.serve()
     }
+
+    private func openStore() throws -> SQLiteStore {
+        do {
+            return try SQLiteStore(path: configuration.databasePath, logger: logger)
+        } catch let error as HeraldError {
+            let cause = error.cause.map { ": \($0)" } ?? ""
+            throw StartupError(message: "\(error.message)\(cause)")
+        }
+    }
+
+    /// Why the server could not start (e.g. the database cannot be opened).
+    public struct StartupError: Error, CustomStringConvertible {
+        /// One line of English.
+        public var message: String
+        public var description: String { message }
+    }
 }
 
 extension HeraldServer {
@@ -71,19 +96,23 @@ extension HeraldServer {
         public var keepaliveTime: Duration?
         /// Connections older than this get GOAWAY (`nil`: no limit).
         public var maxConnectionAge: Duration?
+        /// The SQLite database file (created when missing).
+        public var databasePath: String
 
         public init(
             grpcAddress: String = "127.0.0.1:50051",
             maxMessageLength: Int = 4 * 1024 * 1024,
             shutdownGracePeriod: Duration = .seconds(10),
             keepaliveTime: Duration? = nil,
-            maxConnectionAge: Duration? = nil
+            maxConnectionAge: Duration? = nil,
+            databasePath: String = "./herald.sqlite"
         ) {
             self.grpcAddress = grpcAddress
             self.maxMessageLength = maxMessageLength
             self.shutdownGracePeriod = shutdownGracePeriod
             self.keepaliveTime = keepaliveTime
             self.maxConnectionAge = maxConnectionAge
+            self.databasePath = databasePath
         }
 
         public static var defaults: Configuration { Configuration() }

@@ -20,6 +20,9 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-grace"), help: "Seconds given to calls in flight on shutdown (env HERALD_SHUTDOWN_GRACE).")
     var shutdownGrace: Double = Double(ProcessInfo.processInfo.environment["HERALD_SHUTDOWN_GRACE"] ?? "") ?? 10
 
+    @Option(name: .customLong("database"), help: "The SQLite database file, created when missing (env HERALD_DATABASE).")
+    var database: String = ProcessInfo.processInfo.environment["HERALD_DATABASE"] ?? "./herald.sqlite"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
 
@@ -42,7 +45,8 @@ struct Heraldd: AsyncParsableCommand {
         let configuration = HeraldServer.Configuration(
             grpcAddress: grpcAddress,
             maxMessageLength: maxMessageSize,
-            shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)))
+            shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)),
+            databasePath: database)
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
             try await server.run(handleTerminationSignals: true) { grpc in
@@ -50,6 +54,9 @@ struct Heraldd: AsyncParsableCommand {
                 logger.info("heraldd ready on \(host):\(grpc.port): try `grpcurl -plaintext \(host):\(grpc.port) list`")
             }
         } catch let error as RPCError {
+            logger.critical("cannot start: \(error.message)")
+            throw ExitCode(1)
+        } catch let error as HeraldServer.StartupError {
             logger.critical("cannot start: \(error.message)")
             throw ExitCode(1)
         }

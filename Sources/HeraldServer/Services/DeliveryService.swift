@@ -1,0 +1,42 @@
+public import GRPCInterop
+public import HeraldCore
+import HeraldProtos
+public import Logging
+
+/// `herald.v1.DeliveryService`: deliveries from draft to sent.
+///
+/// The RPCs come in groups, each in its own file with its own `register…(into:)`:
+/// CRUD (`DeliveryService+CRUD.swift`) now; preparation and sending join them later.
+/// ``register(into:)`` registers every group.
+public struct DeliveryService: Sendable {
+    /// The listing name inside ListDeliveries page tokens.
+    static let pageTokenKind = "deliveries"
+
+    let deliveries: any DeliveryStore
+    let idempotency: Idempotency
+    let now: @Sendable () -> Timestamp
+    let logger: Logger
+
+    /// Creates the service over its stores; `now` is the clock (the system's by default).
+    public init(
+        deliveries: any DeliveryStore, idempotency: any IdempotencyStore, logger: Logger,
+        now: (@Sendable () -> Timestamp)? = nil
+    ) {
+        let now = now ?? SystemClock.now
+        self.deliveries = deliveries
+        self.idempotency = Idempotency(store: idempotency, now: now)
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Registers every implemented RPC of the service.
+    public func register(into router: inout RPCRouter) {
+        registerCRUD(into: &router)
+    }
+
+    /// The id of a request; `field` names it in the error.
+    static func requiredID(_ id: String, field: String = "delivery_id") throws(HeraldError) -> String {
+        guard !id.isEmpty else { throw .invalidArgument("\(field) is required") }
+        return id
+    }
+}
