@@ -34,7 +34,7 @@ test-swift: build
 	swift test $(SWIFT_BUILD_FLAGS)
 
 test-python: build
-	HERALD_BIN_DIR=$(BIN_DEBUG) $(PYTHON) -m pytest -q Tests/Interop
+	HERALD_BIN_DIR=$(BIN_DEBUG) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Interop
 
 test-leaks: build
 	scripts/leak-check $(BIN_DEBUG)
