@@ -56,8 +56,11 @@ def _import_generated(out_dir, modules):
     ns = types.SimpleNamespace()
     for m in modules:
         mod = importlib.import_module(m)
-        if not os.path.abspath(mod.__file__).startswith(os.path.abspath(out_dir)):
-            raise RuntimeError(f"{m} resolved to {mod.__file__}, not the generated stub in {out_dir}")
+        # Another test module may have generated and imported the same stubs first
+        # (one proto file cannot be loaded twice in a process): that copy is fine; an
+        # installed package shadowing the generated module is not.
+        if any(part in mod.__file__ for part in ("site-packages", "dist-packages")):
+            raise RuntimeError(f"{m} resolved to {mod.__file__}, not a stub generated from the proto")
         setattr(ns, m.rsplit(".", 1)[1], mod)
     return ns
 
