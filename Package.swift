@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C shim over the gRPC core (libgrpc from Debian's libgrpc-dev).
@@ -69,6 +70,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Personalization with Mustache: HeraldCore's MessageRenderer over swift-mustache.
+        .target(
+            name: "HeraldPersonalization",
+            dependencies: ["HeraldCore", .product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strict
+        ),
         // RPC handlers, configuration and wiring of the Herald server.
         .target(
             name: "HeraldServer",
@@ -100,6 +107,13 @@ let package = Package(
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldPersonalizationTests",
+            dependencies: [
+                "HeraldPersonalization", "HeraldCore", "HeraldStore", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // End-to-end tests of the Herald services over loopback gRPC with a SQLite file.
         .testTarget(
             name: "HeraldServerTests",

@@ -147,11 +147,19 @@ extension Delivery {
         public var startTime: Timestamp?
         /// When it ended.
         public var endTime: Timestamp?
+        /// The state of the run.
+        public var state: PreparationState
+        /// The current phase while running, the last phase reached otherwise.
+        public var phase: PreparationPhase?
+        /// Profiles excluded per cause (causes without exclusions are absent); the values
+        /// add up to ``toExclude``.
+        public var exclusionCounts: [ExclusionCause: Int]
 
         /// Creates a summary.
         public init(
             targeted: Int = 0, toDeliver: Int = 0, toExclude: Int = 0, errorCount: Int = 0, warningCount: Int = 0,
-            snapshotHash: String = "", startTime: Timestamp? = nil, endTime: Timestamp? = nil
+            snapshotHash: String = "", startTime: Timestamp? = nil, endTime: Timestamp? = nil,
+            state: PreparationState = .running, phase: PreparationPhase? = nil, exclusionCounts: [ExclusionCause: Int] = [:]
         ) {
             self.targeted = targeted
             self.toDeliver = toDeliver
@@ -161,6 +169,36 @@ extension Delivery {
             self.snapshotHash = snapshotHash
             self.startTime = startTime
             self.endTime = endTime
+            self.state = state
+            self.phase = phase
+            self.exclusionCounts = exclusionCounts
+        }
+
+        /// The KPIs of the summary.
+        public var kpis: PreparationKPIs {
+            PreparationKPIs(targeted: targeted, toDeliver: toDeliver, exclusionCounts: exclusionCounts)
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case targeted, toDeliver, toExclude, errorCount, warningCount, snapshotHash, startTime, endTime
+            case state, phase, exclusionCounts
+        }
+
+        /// Decodes a summary; `state`, `phase` and `exclusionCounts` may be absent (older
+        /// stored deliveries), then a finished run with no per-cause counts is assumed.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            targeted = try c.decode(Int.self, forKey: .targeted)
+            toDeliver = try c.decode(Int.self, forKey: .toDeliver)
+            toExclude = try c.decode(Int.self, forKey: .toExclude)
+            errorCount = try c.decode(Int.self, forKey: .errorCount)
+            warningCount = try c.decode(Int.self, forKey: .warningCount)
+            snapshotHash = try c.decode(String.self, forKey: .snapshotHash)
+            startTime = try c.decodeIfPresent(Timestamp.self, forKey: .startTime)
+            endTime = try c.decodeIfPresent(Timestamp.self, forKey: .endTime)
+            state = try c.decodeIfPresent(PreparationState.self, forKey: .state) ?? (errorCount > 0 ? .failed : .succeeded)
+            phase = try c.decodeIfPresent(PreparationPhase.self, forKey: .phase)
+            exclusionCounts = try c.decodeIfPresent([ExclusionCause: Int].self, forKey: .exclusionCounts) ?? [:]
         }
     }
 }

@@ -59,6 +59,48 @@ enum Schema {
                 CREATE INDEX idempotency_records_created_at ON idempotency_records(created_at);
                 """)
         }
+        migrator.registerMigration("v2: preparation exclusions, logs, message ledger, address quarantine") { db in
+            // One preparation per delivery is kept: its exclusions and log entries, and its
+            // messages (the ledger: PENDING rows written by the preparation, moved on by
+            // sending). SENT rows are indexed by profile for the pressure rules.
+            try db.execute(sql: """
+                CREATE TABLE preparation_exclusions (
+                    delivery_id TEXT NOT NULL,
+                    profile_id TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    cause INTEGER NOT NULL,
+                    rule_name TEXT NOT NULL,
+                    PRIMARY KEY (delivery_id, profile_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE preparation_logs (
+                    delivery_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    time INTEGER NOT NULL,
+                    severity INTEGER NOT NULL,
+                    code TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    phase INTEGER,
+                    profile_id TEXT NOT NULL,
+                    PRIMARY KEY (delivery_id, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE messages (
+                    delivery_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    profile_id TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    tracking_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    status_time INTEGER,
+                    PRIMARY KEY (delivery_id, seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX messages_sent ON messages(profile_id, status_time) WHERE status = 'SENT';
+                CREATE TABLE address_quarantine (
+                    address TEXT NOT NULL PRIMARY KEY,
+                    reason TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,33 @@
+/// Turns a delivery's content into personalized messages (the template language lives
+/// behind it: HeraldPersonalization implements it with Mustache).
+///
+/// Templates may use the profile's fields (`{{first_name}}`, `{{attributes.city}}`,
+/// sections such as `{{#attributes.vip}}…{{/attributes.vip}}`) and the built-ins
+/// `{{unsubscribe_url}}` and `{{view_id}}` (see ``PersonalizationFields``).
+public protocol MessageRenderer: Sendable {
+    /// Parses one template and lists what it refers to; links are listed for
+    /// ``TemplatePart/html`` only, with tracking indices as ``compile(_:options:)``
+    /// assigns them when `trackLinks` is true.
+    ///
+    /// - Throws: the first syntax error.
+    func analyze(_ template: String, part: TemplatePart, trackLinks: Bool) throws(TemplateSyntaxError) -> TemplateAnalysis
+
+    /// Compiles a content for rendering many messages.
+    ///
+    /// - Throws: the first syntax error, subject first, then HTML, then text.
+    func compile(_ content: Delivery.Content, options: RenderingOptions) throws(TemplateSyntaxError) -> any CompiledMessage
+}
+
+/// A compiled content: renders the message of any profile, deterministically.
+public protocol CompiledMessage: Sendable {
+    /// The message of `profile` with this identity. The same profile and identity give
+    /// the same bytes, at preparation and at send time.
+    ///
+    /// - Throws: ``PersonalizationError`` when this profile's message cannot be made
+    ///   (e.g. a line break in the rendered subject).
+    func render(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> RenderedMessage
+
+    /// The original URL templates of the tracked links, by click index (what a click URL
+    /// redirects to, rendered for the message's profile).
+    var trackedLinks: [String] { get }
+}

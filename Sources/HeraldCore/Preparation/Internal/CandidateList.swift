@@ -1,0 +1,28 @@
+/// The profiles that passed the address checks, in profile id order, as parallel arrays:
+/// about 100 bytes a profile (the id and address strings, a store key, a hash and the
+/// per-rule facts), never the profiles themselves.
+struct CandidateList {
+    var keys: [Int64] = []
+    var ids: [String] = []
+    var emails: [String] = []
+    /// ``Mix/hash(_:)`` of the id, for control groups.
+    var idHashes: [UInt64] = []
+    /// Bit `i` is set when typology rule `i` applies to the profile: a filtering rule's
+    /// filter matches it, or a pressure rule's limit is reached.
+    var ruleBits: [UInt64] = []
+    /// 0 while kept, else the raw value of the ``ExclusionCause`` that excluded it.
+    var causes: [UInt8] = []
+
+    var count: Int { ids.count }
+
+    mutating func append(key: Int64, id: String, email: String, ruleBits: UInt64) {
+        keys.append(key)
+        ids.append(id)
+        emails.append(email)
+        idHashes.append(Mix.hash(id))
+        self.ruleBits.append(ruleBits)
+        causes.append(0)
+    }
+
+    func isKept(_ index: Int) -> Bool { causes[index] == 0 }
+}

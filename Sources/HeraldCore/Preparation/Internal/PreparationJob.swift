@@ -1,0 +1,461 @@
+import Logging
+
+/// The work of one preparation run, phase by phase. Runs in the run's task; checks for
+/// cancellation after every batch, so a stop takes effect within one batch.
+struct PreparationJob: Sendable {
+    /// How a run ended, as the job saw it.
+    enum Outcome: Sendable {
+        case finished(PreparationState, PreparationKPIs)
+        case cancelled
+    }
+
+    let delivery: Delivery
+    let run: PreparationRun
+    let store: any PreparationStore
+    let renderer: any MessageRenderer
+    let options: RenderingOptions
+    let configuration: PreparationEngine.Configuration
+    let now: @Sendable () -> Timestamp
+    let logger: Logger
+
+    func execute() async -> Outcome {
+        let context = JobContext(job: self)
+        do {
+            try await context.runPhases()
+            return .finished(context.errorCount > 0 ? .failed : .succeeded, context.kpis)
+        } catch {
+            if run.withState({ $0.stopRequested }) || Task.isCancelled { return .cancelled }
+            logger.error(
+                "preparation failed", metadata: ["herald.delivery.id": "\(delivery.id)", "herald.error": "\(error)"]
+            )
+            // Record the failure; the task is not cancelled, so the store can be written.
+            _ = try? await context.log(
+                .error, PreparationLogCode.internalError, "The preparation failed: \(error)", phase: context.phase
+            )
+            _ = try? await context.writeSummary(failed: true)
+            return .finished(.failed, context.kpis)
+        }
+    }
+}
+
+/// The mutable state of one run, used by its task only.
+private final class JobContext {
+    let job: PreparationJob
+    var kpis = PreparationKPIs()
+    var candidates = CandidateList()
+    var errorCount = 0
+    var warningCount = 0
+    var phase: PreparationPhase?
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    var compiled: (any CompiledMessage)?
+
+    private var delivery: Delivery { job.delivery }
+    private var store: any PreparationStore { job.store }
+    private var batchSize: Int { max(1, job.configuration.batchSize) }
+
+    init(job: PreparationJob) {
+        self.job = job
+        started = clock.now
+    }
+
+    // MARK: Phases
+
+    func runPhases() async throws {
+        try await store.discardPreparation(deliveryID: delivery.id)
+        let checks = ControlChecks.run(delivery, renderer: job.renderer)
+        for finding in checks.findings { try await log(finding.severity, finding.code, finding.message, phase: nil) }
+        if checks.templatesParse {
+            do {
+                compiled = try job.renderer.compile(delivery.content, options: job.options)
+            } catch {
+                try await log(.error, PreparationLogCode.templateSyntaxError, "Template syntax error in \(error).", phase: nil)
+            }
+        }
+        guard let audience = try await parseFilter(delivery.audience.filter, what: "The audience filter") else {
+            return try await writeSummary(failed: true)
+        }
+        var ruleFilters: [AudienceFilter] = []
+        var filterRuleIndices: [Int] = []
+        for (index, rule) in delivery.typology.rules.enumerated() {
+            guard case .filtering(let name, let source) = rule else { continue }
+            guard let filter = try await parseFilter(source, what: "The filter of the filtering rule '\(name)'") else {
+                return try await writeSummary(failed: true)
+            }
+            ruleFilters.append(filter)
+            filterRuleIndices.append(index)
+        }
+        try await target(audience, ruleFilters: ruleFilters, filterRuleIndices: filterRuleIndices)
+        try await applyRules()
+        try await personalize()
+        try await finalize()
+    }
+
+    private func parseFilter(_ source: String, what: String) async throws -> AudienceFilter? {
+        do {
+            return try AudienceFilter(parsing: source)
+        } catch {
+            try await log(.error, PreparationLogCode.invalidFilter, "\(what) is invalid: \(error.message)", phase: nil)
+            return nil
+        }
+    }
+
+    private func begin(_ phase: PreparationPhase, total: Int) {
+        self.phase = phase
+        job.run.publish { state in
+            state.phase = phase
+            state.processed = 0
+            state.total = total
+        }
+    }
+
+    private func progress(processed: Int) {
+        let kpis = self.kpis
+        job.run.publish { state in
+            state.processed = processed
+            state.kpis = kpis
+        }
+    }
+
+    private func phaseDone(_ phase: PreparationPhase, since start: ContinuousClock.Instant, _ message: String) async throws {
+        let elapsed = clock.now - start
+        try await log(.info, PreparationLogCode.phaseCompleted, "\(phase) done in \(Self.format(elapsed)): \(message)", phase: phase)
+        job.logger.debug(
+            "preparation phase done",
+            metadata: ["herald.delivery.id": "\(delivery.id)", "herald.phase": "\(phase)", "herald.elapsed": "\(elapsed)"]
+        )
+    }
+
+    /// TARGETING: stream the audience in batches, apply the address checks (7, 8, 9, 10,
+    /// 14 in that order), and gather the facts the rules need (filter matches in the
+    /// store, sent counts for pressure rules).
+    private func target(_ audience: AudienceFilter, ruleFilters: [AudienceFilter], filterRuleIndices: [Int]) async throws {
+        let start = clock.now
+        begin(.targeting, total: try await store.countTargets(audience: audience))
+        try Task.checkCancellation()
+        let pressureRules: [(index: Int, maxMessages: Int, since: Timestamp)] = delivery.typology.rules.enumerated()
+            .compactMap { index, rule in
+                guard case .pressure(_, let maxMessages, let periodDays) = rule else { return nil }
+                return (index, maxMessages, job.now().adding(seconds: -Int64(periodDays) * 86_400))
+            }
+        var seen = Set<AddressKey>()
+        var cursor: String?
+        var processed = 0
+        while true {
+            let rows = try await store.targetBatch(audience: audience, ruleFilters: ruleFilters, after: cursor, limit: batchSize)
+            try Task.checkCancellation()
+            guard let last = rows.last else { break }
+            cursor = last.id
+            kpis.target(rows.count)
+            var exclusions: [Exclusion] = []
+            var passing: [TargetRow] = []
+            passing.reserveCapacity(rows.count)
+            for row in rows {
+                if row.email.isEmpty {
+                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .addressNotSpecified))
+                } else if row.subscription != .subscribed {
+                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .denylisted))
+                } else {
+                    passing.append(row)
+                }
+            }
+            let quarantined = passing.isEmpty ? [] : try await store.quarantinedAddresses(among: passing.map(\.email))
+            var kept: [TargetRow] = []
+            kept.reserveCapacity(passing.count)
+            for row in passing {
+                if !quarantined.isEmpty && quarantined.contains(row.email) {
+                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .quarantined))
+                } else if !seen.insert(AddressKey(row.email)).inserted {
+                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .duplicate))
+                } else if !EmailAddress.isValid(row.email) {
+                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .badQualityAddress))
+                } else {
+                    kept.append(row)
+                }
+            }
+            var pressureBits = [UInt64](repeating: 0, count: kept.count)
+            if !pressureRules.isEmpty && !kept.isEmpty {
+                let ids = kept.map(\.id)
+                for rule in pressureRules {
+                    let counts = try await store.sentMessageCounts(profileIDs: ids, since: rule.since)
+                    guard !counts.isEmpty else { continue }
+                    for (i, row) in kept.enumerated() where counts[row.id, default: 0] >= rule.maxMessages {
+                        pressureBits[i] |= 1 << UInt64(rule.index)
+                    }
+                }
+            }
+            for (i, row) in kept.enumerated() {
+                var bits = pressureBits[i]
+                for (f, ruleIndex) in filterRuleIndices.enumerated() where row.filterMatches & (1 << UInt64(f)) != 0 {
+                    bits |= 1 << UInt64(ruleIndex)
+                }
+                candidates.append(key: row.key, id: row.id, email: row.email, ruleBits: bits)
+            }
+            for exclusion in exclusions { kpis.exclude(exclusion.cause) }
+            if !exclusions.isEmpty { try await store.appendExclusions(exclusions, deliveryID: delivery.id) }
+            processed += rows.count
+            progress(processed: processed)
+            try Task.checkCancellation()
+            if rows.count < batchSize { break }
+        }
+        job.run.publish { $0.total = max($0.total, processed) }
+        try await phaseDone(
+            .targeting, since: start,
+            "\(kpis.targeted) profiles targeted, \(kpis.targeted - candidates.count) excluded by the address checks."
+        )
+    }
+
+    /// RULES: the typology rules in order, over the profiles still kept.
+    private func applyRules() async throws {
+        let start = clock.now
+        let rules = delivery.typology.rules
+        begin(.rules, total: rules.count)
+        var pending: [Exclusion] = []
+        func exclude(_ index: Int, _ cause: ExclusionCause, _ rule: String) {
+            candidates.causes[index] = UInt8(cause.rawValue)
+            kpis.exclude(cause)
+            pending.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: cause, ruleName: rule))
+        }
+        for (ruleIndex, rule) in rules.enumerated() {
+            let bit: UInt64 = 1 << UInt64(ruleIndex)
+            switch rule {
+            case .filtering(let name, _), .pressure(let name, _, _):
+                let cause: ExclusionCause = if case .filtering = rule { .excludedByFilter } else { .excludedAfterArbitration }
+                for i in 0..<candidates.count where candidates.isKept(i) && candidates.ruleBits[i] & bit != 0 {
+                    exclude(i, cause, name)
+                }
+            case .capacity(let name, let maxMessages):
+                var kept = 0
+                for i in 0..<candidates.count where candidates.isKept(i) {
+                    if kept < maxMessages { kept += 1 } else { exclude(i, .targetLimited, name) }
+                }
+            case .controlGroup(let name, let size, let seed):
+                var scored: [(score: UInt64, index: Int)] = []
+                for i in 0..<candidates.count where candidates.isKept(i) {
+                    scored.append((Mix.splitMix(candidates.idHashes[i] ^ seed), i))
+                }
+                let held: Int
+                switch size {
+                case .percent(let percent):
+                    held = min(scored.count, Int((Double(scored.count) * percent / 100).rounded(.toNearestOrAwayFromZero)))
+                case .count(let count):
+                    held = min(scored.count, max(0, count))
+                }
+                if held > 0 {
+                    scored.sort { ($0.score, $0.index) < ($1.score, $1.index) }
+                    for entry in scored.prefix(held) { exclude(entry.index, .controlGroup, name) }
+                }
+            }
+            try Task.checkCancellation()
+            while !pending.isEmpty {
+                let chunk = Array(pending.prefix(batchSize))
+                pending.removeFirst(chunk.count)
+                try await store.appendExclusions(chunk, deliveryID: delivery.id)
+                try Task.checkCancellation()
+            }
+            progress(processed: ruleIndex + 1)
+        }
+        try await phaseDone(.rules, since: start, "\(rules.count) typology rules applied, \(kpis.toDeliver) messages left.")
+    }
+
+    /// PERSONALIZING: render every kept message (bodies are not kept: sending renders
+    /// them again), excluding the profiles whose message fails (21) and checking sizes.
+    private func personalize() async throws {
+        let start = clock.now
+        let kept = (0..<candidates.count).filter(candidates.isKept)
+        begin(.personalizing, total: kept.count)
+        guard let compiled, errorCount == 0 else {
+            try await log(
+                .info, PreparationLogCode.phaseCompleted,
+                "PERSONALIZING skipped: the content has errors, no message was rendered.", phase: .personalizing
+            )
+            return
+        }
+        let warningLimit = job.configuration.warningMessageSize, errorLimit = job.configuration.maxMessageSize
+        var largest = 0, largestProfile = "", overWarning = 0, overError = 0, failures = 0
+        var exclusions: [Exclusion] = []
+        let deliveryID = delivery.id
+        let concurrency = max(1, job.configuration.renderConcurrency)
+        var offset = 0
+        var fetch: Task<[Profile?], any Error>? = nil
+        func startFetch(_ from: Int) -> Task<[Profile?], any Error>? {
+            guard from < kept.count else { return nil }
+            let keys = kept[from..<min(from + batchSize, kept.count)].map { candidates.keys[$0] }
+            let store = self.store
+            return Task { try await store.targetProfiles(keys: keys) }
+        }
+        fetch = startFetch(0)
+        defer { fetch?.cancel() }
+        while offset < kept.count {
+            let indices = Array(kept[offset..<min(offset + batchSize, kept.count)])
+            let profiles = try await fetch!.value
+            fetch = startFetch(offset + indices.count)
+            try Task.checkCancellation()
+            let identities = indices.map { MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: $0 + 1)) }
+            let results = await Self.render(compiled, profiles, identities, concurrency: concurrency)
+            for (j, result) in results.enumerated() {
+                let index = indices[j]
+                switch result {
+                case .success(let size):
+                    if size > largest { largest = size; largestProfile = candidates.ids[index] }
+                    if size > errorLimit { overError += 1 } else if size > warningLimit { overWarning += 1 }
+                case .failure(let reason):
+                    failures += 1
+                    candidates.causes[index] = UInt8(ExclusionCause.personalizationError.rawValue)
+                    kpis.exclude(.personalizationError)
+                    exclusions.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: .personalizationError))
+                    if failures <= job.configuration.maxLoggedProfileErrors {
+                        try await log(
+                            .warning, PreparationLogCode.personalizationError,
+                            "The message of profile '\(candidates.ids[index])' cannot be personalized: \(reason)",
+                            phase: .personalizing, profileID: candidates.ids[index]
+                        )
+                    }
+                }
+            }
+            if !exclusions.isEmpty {
+                try await store.appendExclusions(exclusions, deliveryID: deliveryID)
+                exclusions.removeAll(keepingCapacity: true)
+            }
+            offset += indices.count
+            progress(processed: offset)
+            try Task.checkCancellation()
+        }
+        if failures > job.configuration.maxLoggedProfileErrors {
+            try await log(
+                .warning, PreparationLogCode.personalizationError,
+                "\(failures - job.configuration.maxLoggedProfileErrors) more messages could not be personalized.",
+                phase: .personalizing
+            )
+        }
+        if overError > 0 {
+            try await log(
+                .error, PreparationLogCode.messageTooLarge,
+                "\(overError) messages are larger than \(errorLimit / 1024) KB (largest: \(largest) bytes, profile '\(largestProfile)').",
+                phase: .personalizing
+            )
+        } else if overWarning > 0 {
+            try await log(
+                .warning, PreparationLogCode.messageTooLarge,
+                "\(overWarning) messages are larger than \(warningLimit / 1024) KB (largest: \(largest) bytes, profile '\(largestProfile)').",
+                phase: .personalizing
+            )
+        }
+        try await phaseDone(
+            .personalizing, since: start,
+            "\(kept.count) messages rendered, \(failures) personalization errors, largest \(largest) bytes."
+        )
+    }
+
+    /// Renders one batch, split over `concurrency` child tasks; returns per message its
+    /// size or the failure reason.
+    private static func render(
+        _ compiled: any CompiledMessage, _ profiles: [Profile?], _ identities: [MessageIdentity], concurrency: Int
+    ) async -> [Result<Int, RenderFailure>] {
+        let chunk = max(1, (profiles.count + concurrency - 1) / concurrency)
+        return await withTaskGroup(of: (Int, [Result<Int, RenderFailure>]).self) { group in
+            for start in stride(from: 0, to: profiles.count, by: chunk) {
+                let end = min(start + chunk, profiles.count)
+                group.addTask {
+                    var out: [Result<Int, RenderFailure>] = []
+                    out.reserveCapacity(end - start)
+                    for i in start..<end {
+                        guard let profile = profiles[i] else {
+                            out.append(.failure(RenderFailure(reason: "the profile was deleted during the preparation")))
+                            continue
+                        }
+                        do throws(PersonalizationError) {
+                            out.append(.success(try compiled.render(profile, identity: identities[i]).size))
+                        } catch {
+                            out.append(.failure(RenderFailure(reason: error.reason)))
+                        }
+                    }
+                    return (start, out)
+                }
+            }
+            var parts: [(Int, [Result<Int, RenderFailure>])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    /// FINALIZING: the empty-target check, the PENDING ledger rows (when there is no
+    /// error) and the summary entry.
+    private func finalize() async throws {
+        let start = clock.now
+        begin(.finalizing, total: errorCount == 0 ? kpis.toDeliver : 0)
+        if kpis.toDeliver == 0 {
+            try await log(
+                .warning, PreparationLogCode.emptyTarget,
+                "The target is empty: \(kpis.targeted) profiles targeted, no message to deliver.", phase: .finalizing
+            )
+        }
+        if errorCount == 0 {
+            var batch: [PreparedMessage] = []
+            batch.reserveCapacity(batchSize)
+            var written = 0
+            for i in 0..<candidates.count where candidates.isKept(i) {
+                let sequence = i + 1
+                written += 1
+                batch.append(PreparedMessage(
+                    deliveryID: delivery.id, sequence: sequence, profileID: candidates.ids[i], address: candidates.emails[i],
+                    trackingID: PreparedMessage.trackingID(deliveryID: delivery.id, sequence: sequence)
+                ))
+                if batch.count == batchSize {
+                    try await store.appendMessages(batch)
+                    batch.removeAll(keepingCapacity: true)
+                    progress(processed: written)
+                    try Task.checkCancellation()
+                }
+            }
+            if !batch.isEmpty { try await store.appendMessages(batch) }
+            progress(processed: written)
+            try Task.checkCancellation()
+            try await phaseDone(.finalizing, since: start, "\(written) messages stored PENDING.")
+        }
+        try await writeSummary(failed: errorCount > 0)
+    }
+
+    /// The last entry: KPIs, errors and warnings.
+    func writeSummary(failed: Bool) async throws {
+        let counts = kpis.exclusionCounts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        let verdict = failed ? "Preparation failed" : "Preparation succeeded"
+        try await log(
+            .info, PreparationLogCode.summary,
+            "\(verdict) in \(Self.format(clock.now - started)): \(errorCount) errors, \(warningCount) warnings; "
+                + "\(kpis.targeted) targeted, \(kpis.toDeliver) to deliver, \(kpis.toExclude) excluded"
+                + (counts.isEmpty ? "." : " (\(counts))."),
+            phase: phase
+        )
+    }
+
+    // MARK: Log
+
+    /// Appends one entry to the run (for watchers) and to the store.
+    @discardableResult
+    func log(
+        _ severity: LogSeverity, _ code: String, _ message: String, phase: PreparationPhase?, profileID: String = ""
+    ) async throws -> PreparationLogEntry {
+        if severity == .error { errorCount += 1 }
+        if severity == .warning { warningCount += 1 }
+        let entry = job.run.appendLog([(severity, code, message, phase, profileID)])[0]
+        try await store.appendLogEntries([entry], deliveryID: delivery.id)
+        return entry
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return ms < 1000 ? "\(ms) ms" : "\(ms / 1000).\(String(ms % 1000 / 10).leftPadded(2)) s"
+    }
+}
+
+/// Why one message failed to render.
+private struct RenderFailure: Error, Sendable {
+    var reason: String
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
