@@ -530,6 +530,8 @@ class Generator:
             w()
             self.emit_conversion(w, info)
             w()
+            self.emit_json(w, info)
+            w()
         name = f.name[:-len(".proto")] if f.name.endswith(".proto") else f.name
         path = "%s/%s.pb.swift" % (self.swift_dir, name.replace("/", "_"))
         self.outputs.append((path, w.text()))
@@ -537,7 +539,7 @@ class Generator:
     def emit_enum(self, w, info, comments, path):
         comments.emit(w, path)
         short = info.swift_name.split(".")[-1]
-        w("public enum %s: Sendable, Hashable, RawRepresentable, CaseIterable {" % short)
+        w("public enum %s: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {" % short)
         w.indent()
         for (name, number), value_index in zip(info.cases, [i for i, v in enumerate(info.proto.value)
                                                            if v.number not in [x.number for x in info.proto.value[:i]]]):
@@ -572,6 +574,27 @@ class Generator:
         w()
         w("/// The values the schema declares (not `unrecognized`).")
         w("public static let allCases: [Self] = [%s]" % ", ".join("." + escape(n) for n, _ in info.cases))
+        w()
+        canonical = {}
+        for value in info.proto.value:
+            canonical.setdefault(value.number, value.name)
+        w("/// The declared name (the first declared for aliases); nil for `unrecognized`.")
+        w("public var protoName: String? {")
+        w("    switch rawValue {")
+        for name, number in info.cases:
+            w("    case %d: %s" % (number, swift_string_literal(canonical[number])))
+        w("    default: nil")
+        w("    }")
+        w("}")
+        w()
+        w("/// The value with the declared name `protoName` (aliases too).")
+        w("public init?(protoName: String) {")
+        w("    switch protoName {")
+        for value in info.proto.value:
+            w("    case %s: self.init(rawValue: %d)" % (swift_string_literal(value.name), value.number))
+        w("    default: return nil")
+        w("    }")
+        w("}")
         w()
         w("/// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).")
         w("public static func == (lhs: Self, rhs: Self) -> Bool {")
@@ -932,6 +955,146 @@ class Generator:
         w.dedent()
         w("}")
 
+    # ---------------------------------------------------------------- JSON
+
+    def json_name_cases(self, fi):
+        names = [fi.proto.json_name or lower_camel(fi.proto.name)]
+        if fi.proto.name not in names:
+            names.append(fi.proto.name)
+        return ", ".join(swift_string_literal(n) for n in names)
+
+    def json_nondefault(self, fi, expr):
+        t = fi.element_type
+        if fi.enum is not None:
+            return "%s.rawValue != 0" % expr
+        if t in ("String", "[UInt8]"):
+            return "!%s.isEmpty" % expr
+        if t == "Bool":
+            return expr
+        if t in ("Double", "Float"):
+            return "%s.bitPattern != 0" % expr
+        return "%s != 0" % expr
+
+    def emit_json(self, w, info):
+        fields = self.fields_of(info)
+        full = "." + info.full_name
+        w("extension %s: ProtoJSONMessage {" % info.swift_name)
+        w.indent()
+        if full == ".google.protobuf.Timestamp":
+            w("/// An RFC 3339 string in UTC, e.g. \"2024-05-01T12:00:00.250Z\".")
+            w("public func jsonValue() -> ProtoJSON {")
+            w("    _heraldTimestampJSON(seconds: seconds, nanos: nanos)")
+            w("}")
+            w()
+            w("public init(json: ProtoJSON) throws(ProtoJSONError) {")
+            w("    self.init()")
+            w("    let value = try _heraldTimestampRead(json, Self.protoMessageName)")
+            w("    seconds = value.seconds")
+            w("    nanos = value.nanos")
+            w("}")
+            w.dedent()
+            w("}")
+            return
+        if full == ".google.protobuf.FieldMask":
+            w("/// The paths in lowerCamelCase joined by commas, e.g. \"content.subject,name\".")
+            w("public func jsonValue() -> ProtoJSON {")
+            w("    _heraldFieldMaskJSON(paths)")
+            w("}")
+            w()
+            w("public init(json: ProtoJSON) throws(ProtoJSONError) {")
+            w("    self.init()")
+            w("    paths = try _heraldFieldMaskRead(json, Self.protoMessageName)")
+            w("}")
+            w.dedent()
+            w("}")
+            return
+        # ---- write
+        w("public func jsonValue() -> ProtoJSON {")
+        w.indent()
+        if not fields:
+            w(".object([])")
+        else:
+            w("var members: [ProtoJSON.Member] = []")
+            done = set()
+            for fi in fields:
+                key = swift_string_literal(fi.proto.json_name or lower_camel(fi.proto.name))
+                if fi.kind == "singular":
+                    if fi.message is not None:
+                        w("if let value = %s {" % fi.name)
+                        w("    members.append(ProtoJSON.Member(%s, _heraldJSON(value)))" % key)
+                    else:
+                        w("if %s {" % self.json_nondefault(fi, fi.name))
+                        w("    members.append(ProtoJSON.Member(%s, _heraldJSON(%s)))" % (key, fi.name))
+                    w("}")
+                elif fi.kind == "optional":
+                    w("if let value = %s {" % fi.name)
+                    w("    members.append(ProtoJSON.Member(%s, _heraldJSON(value)))" % key)
+                    w("}")
+                elif fi.kind == "oneof":
+                    if fi.proto.oneof_index in done:
+                        continue
+                    done.add(fi.proto.oneof_index)
+                    oneof = info.proto.oneof_decl[fi.proto.oneof_index]
+                    members = [x for x in fields if x.kind == "oneof" and x.proto.oneof_index == fi.proto.oneof_index]
+                    w("switch %s {" % escape(member_name(oneof.name)))
+                    for m in members:
+                        mkey = swift_string_literal(m.proto.json_name or lower_camel(m.proto.name))
+                        w("case .%s(let value)?:" % m.name)
+                        w("    members.append(ProtoJSON.Member(%s, _heraldJSON(value)))" % mkey)
+                    w("case nil:")
+                    w("    break")
+                    w("}")
+                elif fi.kind == "repeated":
+                    w("if !%s.isEmpty {" % fi.name)
+                    w("    members.append(ProtoJSON.Member(%s, .array(%s.map { _heraldJSON($0) })))" % (key, fi.name))
+                    w("}")
+                elif fi.kind == "map":
+                    w("if !%s.isEmpty {" % fi.name)
+                    w("    members.append(ProtoJSON.Member(%s, _heraldJSONMap(%s, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))"
+                      % (key, fi.name))
+                    w("}")
+            w("return .object(members)")
+        w.dedent()
+        w("}")
+        w()
+        # ---- read
+        w("public init(json: ProtoJSON) throws(ProtoJSONError) {")
+        w.indent()
+        w("self.init()")
+        w("for member in try _heraldJSONMembers(json, Self.protoMessageName) {")
+        w.indent()
+        w("if case .null = member.value {")
+        w("    continue")
+        w("}")
+        w("switch member.key {")
+        for fi in fields:
+            field = swift_string_literal(fi.full_name)
+            w("case %s:" % self.json_name_cases(fi))
+            if fi.kind in ("singular", "optional"):
+                w("    %s = try _heraldJSONRead(member.value, as: %s.self, %s)" % (fi.name, fi.element_type, field))
+            elif fi.kind == "oneof":
+                oneof = info.proto.oneof_decl[fi.proto.oneof_index]
+                w("    %s = .%s(try _heraldJSONRead(member.value, as: %s.self, %s))" % (
+                    escape(member_name(oneof.name)), fi.name, fi.element_type, field))
+            elif fi.kind == "repeated":
+                w("    %s = try _heraldJSONArray(member.value, %s).map { element throws(ProtoJSONError) in" % (fi.name, field))
+                w("        try _heraldJSONRead(element, as: %s.self, %s)" % (fi.element_type, field))
+                w("    }")
+            elif fi.kind == "map":
+                w("    for entry in try _heraldJSONMembers(member.value, %s) {" % field)
+                w("        %s[try _heraldJSONReadKey(entry.key, as: %s.self, %s)] = try _heraldJSONRead(entry.value, as: %s.self, %s)" % (
+                    fi.name, fi.key.element_type, field, fi.value.element_type, field))
+                w("    }")
+        w("default:")
+        w("    throw _heraldJSONUnknownField(member.key, Self.protoMessageName)")
+        w("}")
+        w.dedent()
+        w("}")
+        w.dedent()
+        w("}")
+        w.dedent()
+        w("}")
+
     # ---------------------------------------------------------------- reflection
 
     def symbols_of(self, f):
@@ -1071,6 +1234,28 @@ class Generator:
             w("}")
             return
         w("var message = Self()")
+        if info.full_name == "google.protobuf.Timestamp":
+            # Only values that have an RFC 3339 form (0001-01-01...9999-12-31).
+            w("message.seconds = Int64(rng.next(upperBound: UInt64(315_537_897_600))) - 62_135_596_800")
+            w("message.nanos = [0, 999_999_999, 1_000_000, 1000, 1, Int32(rng.next(upperBound: UInt32(1_000_000_000)))][Int(rng.next(upperBound: UInt(6)))]")
+            w("return message")
+            w.dedent()
+            w("}")
+            w.dedent()
+            w("}")
+            return
+        if info.full_name == "google.protobuf.FieldMask":
+            # Only snake_case paths, which have a lowerCamelCase JSON form.
+            w('let paths = ["name", "first_name", "content.subject", "audience.filter", "a1_b", "typology.rate_limit_per_second"]')
+            w("for _ in 0..<ArbitraryValue.count(using: &rng, large: large) {")
+            w("    message.paths.append(paths[Int(rng.next(upperBound: UInt(paths.count)))])")
+            w("}")
+            w("return message")
+            w.dedent()
+            w("}")
+            w.dedent()
+            w("}")
+            return
         done = set()
         for fi in fields:
             if fi.kind == "singular":

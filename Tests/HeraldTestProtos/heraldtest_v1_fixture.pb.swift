@@ -4,7 +4,7 @@
 public import HeraldProtos
 internal import CHeraldTestProtos
 
-public enum Heraldtest_V1_Color: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Heraldtest_V1_Color: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     case unspecified // = 0
     case red // = 1
     case green // = 2
@@ -43,6 +43,31 @@ public enum Heraldtest_V1_Color: Sendable, Hashable, RawRepresentable, CaseItera
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .red, .green, .negative, .color2d]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "COLOR_UNSPECIFIED"
+        case 1: "COLOR_RED"
+        case 2: "COLOR_GREEN"
+        case -7: "COLOR_NEGATIVE"
+        case 3: "COLOR_2D"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "COLOR_UNSPECIFIED": self.init(rawValue: 0)
+        case "COLOR_RED": self.init(rawValue: 1)
+        case "COLOR_GREEN": self.init(rawValue: 2)
+        case "COLOR_CRIMSON": self.init(rawValue: 1)
+        case "COLOR_NEGATIVE": self.init(rawValue: -7)
+        case "COLOR_2D": self.init(rawValue: 3)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -435,7 +460,7 @@ public struct Heraldtest_V1_Nested: Sendable, Equatable, Hashable {
 
             public init() {}
 
-            public enum Level: Sendable, Hashable, RawRepresentable, CaseIterable {
+            public enum Level: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
                 case unspecified // = 0
                 case deep // = 1
                 /// A value this version of the schema does not know; kept so it round-trips.
@@ -463,6 +488,24 @@ public struct Heraldtest_V1_Nested: Sendable, Equatable, Hashable {
 
                 /// The values the schema declares (not `unrecognized`).
                 public static let allCases: [Self] = [.unspecified, .deep]
+
+                /// The declared name (the first declared for aliases); nil for `unrecognized`.
+                public var protoName: String? {
+                    switch rawValue {
+                    case 0: "LEVEL_UNSPECIFIED"
+                    case 1: "LEVEL_DEEP"
+                    default: nil
+                    }
+                }
+
+                /// The value with the declared name `protoName` (aliases too).
+                public init?(protoName: String) {
+                    switch protoName {
+                    case "LEVEL_UNSPECIFIED": self.init(rawValue: 0)
+                    case "LEVEL_DEEP": self.init(rawValue: 1)
+                    default: return nil
+                    }
+                }
 
                 /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
                 public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -539,7 +582,7 @@ public struct Heraldtest_V1_Keywords: Sendable, Equatable, Hashable {
         public init() {}
     }
 
-    public enum ProtocolMessage: Sendable, Hashable, RawRepresentable, CaseIterable {
+    public enum ProtocolMessage: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
         case unspecified // = 0
         case `true` // = 1
         case rawValue_ // = 2
@@ -573,6 +616,28 @@ public struct Heraldtest_V1_Keywords: Sendable, Equatable, Hashable {
 
         /// The values the schema declares (not `unrecognized`).
         public static let allCases: [Self] = [.unspecified, .`true`, .rawValue_, .unrecognized_]
+
+        /// The declared name (the first declared for aliases); nil for `unrecognized`.
+        public var protoName: String? {
+            switch rawValue {
+            case 0: "PROTOCOL_UNSPECIFIED"
+            case 1: "PROTOCOL_TRUE"
+            case 2: "PROTOCOL_RAW_VALUE"
+            case 3: "PROTOCOL_UNRECOGNIZED"
+            default: nil
+            }
+        }
+
+        /// The value with the declared name `protoName` (aliases too).
+        public init?(protoName: String) {
+            switch protoName {
+            case "PROTOCOL_UNSPECIFIED": self.init(rawValue: 0)
+            case "PROTOCOL_TRUE": self.init(rawValue: 1)
+            case "PROTOCOL_RAW_VALUE": self.init(rawValue: 2)
+            case "PROTOCOL_UNRECOGNIZED": self.init(rawValue: 3)
+            default: return nil
+            }
+        }
 
         /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
         public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -636,6 +701,25 @@ extension Heraldtest_V1_Empty {
     /// Converts a message protobuf-c unpacked.
     init(_heraldC c: UnsafePointer<Heraldtest__V1__Empty>) throws(ProtobufDecodingError) {
         self.init()
+    }
+}
+
+extension Heraldtest_V1_Empty: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        .object([])
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -707,6 +791,111 @@ extension Heraldtest_V1_Scalars {
         fSint64 = c.pointee.f_sint64
         if let value = c.pointee.f_message {
             fMessage = try Heraldtest_V1_Empty(_heraldC: value)
+        }
+    }
+}
+
+extension Heraldtest_V1_Scalars: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if fDouble.bitPattern != 0 {
+            members.append(ProtoJSON.Member("fDouble", _heraldJSON(fDouble)))
+        }
+        if fFloat.bitPattern != 0 {
+            members.append(ProtoJSON.Member("fFloat", _heraldJSON(fFloat)))
+        }
+        if fInt64 != 0 {
+            members.append(ProtoJSON.Member("fInt64", _heraldJSON(fInt64)))
+        }
+        if fUint64 != 0 {
+            members.append(ProtoJSON.Member("fUint64", _heraldJSON(fUint64)))
+        }
+        if fInt32 != 0 {
+            members.append(ProtoJSON.Member("fInt32", _heraldJSON(fInt32)))
+        }
+        if fFixed64 != 0 {
+            members.append(ProtoJSON.Member("fFixed64", _heraldJSON(fFixed64)))
+        }
+        if fFixed32 != 0 {
+            members.append(ProtoJSON.Member("fFixed32", _heraldJSON(fFixed32)))
+        }
+        if fBool {
+            members.append(ProtoJSON.Member("fBool", _heraldJSON(fBool)))
+        }
+        if !fString.isEmpty {
+            members.append(ProtoJSON.Member("fString", _heraldJSON(fString)))
+        }
+        if !fBytes.isEmpty {
+            members.append(ProtoJSON.Member("fBytes", _heraldJSON(fBytes)))
+        }
+        if fUint32 != 0 {
+            members.append(ProtoJSON.Member("fUint32", _heraldJSON(fUint32)))
+        }
+        if fEnum.rawValue != 0 {
+            members.append(ProtoJSON.Member("fEnum", _heraldJSON(fEnum)))
+        }
+        if fSfixed32 != 0 {
+            members.append(ProtoJSON.Member("fSfixed32", _heraldJSON(fSfixed32)))
+        }
+        if fSfixed64 != 0 {
+            members.append(ProtoJSON.Member("fSfixed64", _heraldJSON(fSfixed64)))
+        }
+        if fSint32 != 0 {
+            members.append(ProtoJSON.Member("fSint32", _heraldJSON(fSint32)))
+        }
+        if fSint64 != 0 {
+            members.append(ProtoJSON.Member("fSint64", _heraldJSON(fSint64)))
+        }
+        if let value = fMessage {
+            members.append(ProtoJSON.Member("fMessage", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "fDouble", "f_double":
+                fDouble = try _heraldJSONRead(member.value, as: Double.self, "heraldtest.v1.Scalars.f_double")
+            case "fFloat", "f_float":
+                fFloat = try _heraldJSONRead(member.value, as: Float.self, "heraldtest.v1.Scalars.f_float")
+            case "fInt64", "f_int64":
+                fInt64 = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Scalars.f_int64")
+            case "fUint64", "f_uint64":
+                fUint64 = try _heraldJSONRead(member.value, as: UInt64.self, "heraldtest.v1.Scalars.f_uint64")
+            case "fInt32", "f_int32":
+                fInt32 = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Scalars.f_int32")
+            case "fFixed64", "f_fixed64":
+                fFixed64 = try _heraldJSONRead(member.value, as: UInt64.self, "heraldtest.v1.Scalars.f_fixed64")
+            case "fFixed32", "f_fixed32":
+                fFixed32 = try _heraldJSONRead(member.value, as: UInt32.self, "heraldtest.v1.Scalars.f_fixed32")
+            case "fBool", "f_bool":
+                fBool = try _heraldJSONRead(member.value, as: Bool.self, "heraldtest.v1.Scalars.f_bool")
+            case "fString", "f_string":
+                fString = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Scalars.f_string")
+            case "fBytes", "f_bytes":
+                fBytes = try _heraldJSONRead(member.value, as: [UInt8].self, "heraldtest.v1.Scalars.f_bytes")
+            case "fUint32", "f_uint32":
+                fUint32 = try _heraldJSONRead(member.value, as: UInt32.self, "heraldtest.v1.Scalars.f_uint32")
+            case "fEnum", "f_enum":
+                fEnum = try _heraldJSONRead(member.value, as: Heraldtest_V1_Color.self, "heraldtest.v1.Scalars.f_enum")
+            case "fSfixed32", "f_sfixed32":
+                fSfixed32 = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Scalars.f_sfixed32")
+            case "fSfixed64", "f_sfixed64":
+                fSfixed64 = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Scalars.f_sfixed64")
+            case "fSint32", "f_sint32":
+                fSint32 = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Scalars.f_sint32")
+            case "fSint64", "f_sint64":
+                fSint64 = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Scalars.f_sint64")
+            case "fMessage", "f_message":
+                fMessage = try _heraldJSONRead(member.value, as: Heraldtest_V1_Empty.self, "heraldtest.v1.Scalars.f_message")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -857,6 +1046,111 @@ extension Heraldtest_V1_Optionals {
         if c.pointee._o_message_case.rawValue == 19 {
             if let value = c.pointee.o_message {
                 oMessage = try Heraldtest_V1_Scalars(_heraldC: value)
+            }
+        }
+    }
+}
+
+extension Heraldtest_V1_Optionals: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = oDouble {
+            members.append(ProtoJSON.Member("oDouble", _heraldJSON(value)))
+        }
+        if let value = oFloat {
+            members.append(ProtoJSON.Member("oFloat", _heraldJSON(value)))
+        }
+        if let value = oInt64 {
+            members.append(ProtoJSON.Member("oInt64", _heraldJSON(value)))
+        }
+        if let value = oUint64 {
+            members.append(ProtoJSON.Member("oUint64", _heraldJSON(value)))
+        }
+        if let value = oInt32 {
+            members.append(ProtoJSON.Member("oInt32", _heraldJSON(value)))
+        }
+        if let value = oFixed64 {
+            members.append(ProtoJSON.Member("oFixed64", _heraldJSON(value)))
+        }
+        if let value = oFixed32 {
+            members.append(ProtoJSON.Member("oFixed32", _heraldJSON(value)))
+        }
+        if let value = oBool {
+            members.append(ProtoJSON.Member("oBool", _heraldJSON(value)))
+        }
+        if let value = oString {
+            members.append(ProtoJSON.Member("oString", _heraldJSON(value)))
+        }
+        if let value = oBytes {
+            members.append(ProtoJSON.Member("oBytes", _heraldJSON(value)))
+        }
+        if let value = oUint32 {
+            members.append(ProtoJSON.Member("oUint32", _heraldJSON(value)))
+        }
+        if let value = oEnum {
+            members.append(ProtoJSON.Member("oEnum", _heraldJSON(value)))
+        }
+        if let value = oSfixed32 {
+            members.append(ProtoJSON.Member("oSfixed32", _heraldJSON(value)))
+        }
+        if let value = oSfixed64 {
+            members.append(ProtoJSON.Member("oSfixed64", _heraldJSON(value)))
+        }
+        if let value = oSint32 {
+            members.append(ProtoJSON.Member("oSint32", _heraldJSON(value)))
+        }
+        if let value = oSint64 {
+            members.append(ProtoJSON.Member("oSint64", _heraldJSON(value)))
+        }
+        if let value = oMessage {
+            members.append(ProtoJSON.Member("oMessage", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "oDouble", "o_double":
+                oDouble = try _heraldJSONRead(member.value, as: Double.self, "heraldtest.v1.Optionals.o_double")
+            case "oFloat", "o_float":
+                oFloat = try _heraldJSONRead(member.value, as: Float.self, "heraldtest.v1.Optionals.o_float")
+            case "oInt64", "o_int64":
+                oInt64 = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Optionals.o_int64")
+            case "oUint64", "o_uint64":
+                oUint64 = try _heraldJSONRead(member.value, as: UInt64.self, "heraldtest.v1.Optionals.o_uint64")
+            case "oInt32", "o_int32":
+                oInt32 = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Optionals.o_int32")
+            case "oFixed64", "o_fixed64":
+                oFixed64 = try _heraldJSONRead(member.value, as: UInt64.self, "heraldtest.v1.Optionals.o_fixed64")
+            case "oFixed32", "o_fixed32":
+                oFixed32 = try _heraldJSONRead(member.value, as: UInt32.self, "heraldtest.v1.Optionals.o_fixed32")
+            case "oBool", "o_bool":
+                oBool = try _heraldJSONRead(member.value, as: Bool.self, "heraldtest.v1.Optionals.o_bool")
+            case "oString", "o_string":
+                oString = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Optionals.o_string")
+            case "oBytes", "o_bytes":
+                oBytes = try _heraldJSONRead(member.value, as: [UInt8].self, "heraldtest.v1.Optionals.o_bytes")
+            case "oUint32", "o_uint32":
+                oUint32 = try _heraldJSONRead(member.value, as: UInt32.self, "heraldtest.v1.Optionals.o_uint32")
+            case "oEnum", "o_enum":
+                oEnum = try _heraldJSONRead(member.value, as: Heraldtest_V1_Color.self, "heraldtest.v1.Optionals.o_enum")
+            case "oSfixed32", "o_sfixed32":
+                oSfixed32 = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Optionals.o_sfixed32")
+            case "oSfixed64", "o_sfixed64":
+                oSfixed64 = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Optionals.o_sfixed64")
+            case "oSint32", "o_sint32":
+                oSint32 = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Optionals.o_sint32")
+            case "oSint64", "o_sint64":
+                oSint64 = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Optionals.o_sint64")
+            case "oMessage", "o_message":
+                oMessage = try _heraldJSONRead(member.value, as: Heraldtest_V1_Scalars.self, "heraldtest.v1.Optionals.o_message")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }
@@ -1016,6 +1310,145 @@ extension Heraldtest_V1_Repeateds {
             for i in 0..<c.pointee.n_r_message {
                 guard let element = elements[i] else { throw ProtobufDecodingError(.malformed, messageName: "heraldtest.v1.Repeateds") }
                 rMessage.append(try Heraldtest_V1_Scalars(_heraldC: element))
+            }
+        }
+    }
+}
+
+extension Heraldtest_V1_Repeateds: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !rDouble.isEmpty {
+            members.append(ProtoJSON.Member("rDouble", .array(rDouble.map { _heraldJSON($0) })))
+        }
+        if !rFloat.isEmpty {
+            members.append(ProtoJSON.Member("rFloat", .array(rFloat.map { _heraldJSON($0) })))
+        }
+        if !rInt64.isEmpty {
+            members.append(ProtoJSON.Member("rInt64", .array(rInt64.map { _heraldJSON($0) })))
+        }
+        if !rUint64.isEmpty {
+            members.append(ProtoJSON.Member("rUint64", .array(rUint64.map { _heraldJSON($0) })))
+        }
+        if !rInt32.isEmpty {
+            members.append(ProtoJSON.Member("rInt32", .array(rInt32.map { _heraldJSON($0) })))
+        }
+        if !rFixed64.isEmpty {
+            members.append(ProtoJSON.Member("rFixed64", .array(rFixed64.map { _heraldJSON($0) })))
+        }
+        if !rFixed32.isEmpty {
+            members.append(ProtoJSON.Member("rFixed32", .array(rFixed32.map { _heraldJSON($0) })))
+        }
+        if !rBool.isEmpty {
+            members.append(ProtoJSON.Member("rBool", .array(rBool.map { _heraldJSON($0) })))
+        }
+        if !rString.isEmpty {
+            members.append(ProtoJSON.Member("rString", .array(rString.map { _heraldJSON($0) })))
+        }
+        if !rBytes.isEmpty {
+            members.append(ProtoJSON.Member("rBytes", .array(rBytes.map { _heraldJSON($0) })))
+        }
+        if !rUint32.isEmpty {
+            members.append(ProtoJSON.Member("rUint32", .array(rUint32.map { _heraldJSON($0) })))
+        }
+        if !rEnum.isEmpty {
+            members.append(ProtoJSON.Member("rEnum", .array(rEnum.map { _heraldJSON($0) })))
+        }
+        if !rSfixed32.isEmpty {
+            members.append(ProtoJSON.Member("rSfixed32", .array(rSfixed32.map { _heraldJSON($0) })))
+        }
+        if !rSfixed64.isEmpty {
+            members.append(ProtoJSON.Member("rSfixed64", .array(rSfixed64.map { _heraldJSON($0) })))
+        }
+        if !rSint32.isEmpty {
+            members.append(ProtoJSON.Member("rSint32", .array(rSint32.map { _heraldJSON($0) })))
+        }
+        if !rSint64.isEmpty {
+            members.append(ProtoJSON.Member("rSint64", .array(rSint64.map { _heraldJSON($0) })))
+        }
+        if !rMessage.isEmpty {
+            members.append(ProtoJSON.Member("rMessage", .array(rMessage.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "rDouble", "r_double":
+                rDouble = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_double").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Double.self, "heraldtest.v1.Repeateds.r_double")
+                }
+            case "rFloat", "r_float":
+                rFloat = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_float").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Float.self, "heraldtest.v1.Repeateds.r_float")
+                }
+            case "rInt64", "r_int64":
+                rInt64 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_int64").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int64.self, "heraldtest.v1.Repeateds.r_int64")
+                }
+            case "rUint64", "r_uint64":
+                rUint64 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_uint64").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: UInt64.self, "heraldtest.v1.Repeateds.r_uint64")
+                }
+            case "rInt32", "r_int32":
+                rInt32 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_int32").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int32.self, "heraldtest.v1.Repeateds.r_int32")
+                }
+            case "rFixed64", "r_fixed64":
+                rFixed64 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_fixed64").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: UInt64.self, "heraldtest.v1.Repeateds.r_fixed64")
+                }
+            case "rFixed32", "r_fixed32":
+                rFixed32 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_fixed32").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: UInt32.self, "heraldtest.v1.Repeateds.r_fixed32")
+                }
+            case "rBool", "r_bool":
+                rBool = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_bool").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Bool.self, "heraldtest.v1.Repeateds.r_bool")
+                }
+            case "rString", "r_string":
+                rString = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_string").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: String.self, "heraldtest.v1.Repeateds.r_string")
+                }
+            case "rBytes", "r_bytes":
+                rBytes = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_bytes").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: [UInt8].self, "heraldtest.v1.Repeateds.r_bytes")
+                }
+            case "rUint32", "r_uint32":
+                rUint32 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_uint32").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: UInt32.self, "heraldtest.v1.Repeateds.r_uint32")
+                }
+            case "rEnum", "r_enum":
+                rEnum = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_enum").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Heraldtest_V1_Color.self, "heraldtest.v1.Repeateds.r_enum")
+                }
+            case "rSfixed32", "r_sfixed32":
+                rSfixed32 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_sfixed32").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int32.self, "heraldtest.v1.Repeateds.r_sfixed32")
+                }
+            case "rSfixed64", "r_sfixed64":
+                rSfixed64 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_sfixed64").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int64.self, "heraldtest.v1.Repeateds.r_sfixed64")
+                }
+            case "rSint32", "r_sint32":
+                rSint32 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_sint32").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int32.self, "heraldtest.v1.Repeateds.r_sint32")
+                }
+            case "rSint64", "r_sint64":
+                rSint64 = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_sint64").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int64.self, "heraldtest.v1.Repeateds.r_sint64")
+                }
+            case "rMessage", "r_message":
+                rMessage = try _heraldJSONArray(member.value, "heraldtest.v1.Repeateds.r_message").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Heraldtest_V1_Scalars.self, "heraldtest.v1.Repeateds.r_message")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }
@@ -1343,6 +1776,117 @@ extension Heraldtest_V1_Maps {
     }
 }
 
+extension Heraldtest_V1_Maps: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !stringToString.isEmpty {
+            members.append(ProtoJSON.Member("stringToString", _heraldJSONMap(stringToString, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !int32ToBytes.isEmpty {
+            members.append(ProtoJSON.Member("int32ToBytes", _heraldJSONMap(int32ToBytes, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !int64ToEnum.isEmpty {
+            members.append(ProtoJSON.Member("int64ToEnum", _heraldJSONMap(int64ToEnum, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !uint32ToMessage.isEmpty {
+            members.append(ProtoJSON.Member("uint32ToMessage", _heraldJSONMap(uint32ToMessage, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !uint64ToDouble.isEmpty {
+            members.append(ProtoJSON.Member("uint64ToDouble", _heraldJSONMap(uint64ToDouble, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !sint32ToFloat.isEmpty {
+            members.append(ProtoJSON.Member("sint32ToFloat", _heraldJSONMap(sint32ToFloat, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !sint64ToBool.isEmpty {
+            members.append(ProtoJSON.Member("sint64ToBool", _heraldJSONMap(sint64ToBool, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !fixed32ToInt32.isEmpty {
+            members.append(ProtoJSON.Member("fixed32ToInt32", _heraldJSONMap(fixed32ToInt32, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !fixed64ToUint64.isEmpty {
+            members.append(ProtoJSON.Member("fixed64ToUint64", _heraldJSONMap(fixed64ToUint64, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !sfixed32ToSint64.isEmpty {
+            members.append(ProtoJSON.Member("sfixed32ToSint64", _heraldJSONMap(sfixed32ToSint64, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !sfixed64ToString.isEmpty {
+            members.append(ProtoJSON.Member("sfixed64ToString", _heraldJSONMap(sfixed64ToString, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !boolToEmpty.isEmpty {
+            members.append(ProtoJSON.Member("boolToEmpty", _heraldJSONMap(boolToEmpty, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !stringToMaps.isEmpty {
+            members.append(ProtoJSON.Member("stringToMaps", _heraldJSONMap(stringToMaps, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "stringToString", "string_to_string":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.string_to_string") {
+                    stringToString[try _heraldJSONReadKey(entry.key, as: String.self, "heraldtest.v1.Maps.string_to_string")] = try _heraldJSONRead(entry.value, as: String.self, "heraldtest.v1.Maps.string_to_string")
+                }
+            case "int32ToBytes", "int32_to_bytes":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.int32_to_bytes") {
+                    int32ToBytes[try _heraldJSONReadKey(entry.key, as: Int32.self, "heraldtest.v1.Maps.int32_to_bytes")] = try _heraldJSONRead(entry.value, as: [UInt8].self, "heraldtest.v1.Maps.int32_to_bytes")
+                }
+            case "int64ToEnum", "int64_to_enum":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.int64_to_enum") {
+                    int64ToEnum[try _heraldJSONReadKey(entry.key, as: Int64.self, "heraldtest.v1.Maps.int64_to_enum")] = try _heraldJSONRead(entry.value, as: Heraldtest_V1_Color.self, "heraldtest.v1.Maps.int64_to_enum")
+                }
+            case "uint32ToMessage", "uint32_to_message":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.uint32_to_message") {
+                    uint32ToMessage[try _heraldJSONReadKey(entry.key, as: UInt32.self, "heraldtest.v1.Maps.uint32_to_message")] = try _heraldJSONRead(entry.value, as: Heraldtest_V1_Scalars.self, "heraldtest.v1.Maps.uint32_to_message")
+                }
+            case "uint64ToDouble", "uint64_to_double":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.uint64_to_double") {
+                    uint64ToDouble[try _heraldJSONReadKey(entry.key, as: UInt64.self, "heraldtest.v1.Maps.uint64_to_double")] = try _heraldJSONRead(entry.value, as: Double.self, "heraldtest.v1.Maps.uint64_to_double")
+                }
+            case "sint32ToFloat", "sint32_to_float":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.sint32_to_float") {
+                    sint32ToFloat[try _heraldJSONReadKey(entry.key, as: Int32.self, "heraldtest.v1.Maps.sint32_to_float")] = try _heraldJSONRead(entry.value, as: Float.self, "heraldtest.v1.Maps.sint32_to_float")
+                }
+            case "sint64ToBool", "sint64_to_bool":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.sint64_to_bool") {
+                    sint64ToBool[try _heraldJSONReadKey(entry.key, as: Int64.self, "heraldtest.v1.Maps.sint64_to_bool")] = try _heraldJSONRead(entry.value, as: Bool.self, "heraldtest.v1.Maps.sint64_to_bool")
+                }
+            case "fixed32ToInt32", "fixed32_to_int32":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.fixed32_to_int32") {
+                    fixed32ToInt32[try _heraldJSONReadKey(entry.key, as: UInt32.self, "heraldtest.v1.Maps.fixed32_to_int32")] = try _heraldJSONRead(entry.value, as: Int32.self, "heraldtest.v1.Maps.fixed32_to_int32")
+                }
+            case "fixed64ToUint64", "fixed64_to_uint64":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.fixed64_to_uint64") {
+                    fixed64ToUint64[try _heraldJSONReadKey(entry.key, as: UInt64.self, "heraldtest.v1.Maps.fixed64_to_uint64")] = try _heraldJSONRead(entry.value, as: UInt64.self, "heraldtest.v1.Maps.fixed64_to_uint64")
+                }
+            case "sfixed32ToSint64", "sfixed32_to_sint64":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.sfixed32_to_sint64") {
+                    sfixed32ToSint64[try _heraldJSONReadKey(entry.key, as: Int32.self, "heraldtest.v1.Maps.sfixed32_to_sint64")] = try _heraldJSONRead(entry.value, as: Int64.self, "heraldtest.v1.Maps.sfixed32_to_sint64")
+                }
+            case "sfixed64ToString", "sfixed64_to_string":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.sfixed64_to_string") {
+                    sfixed64ToString[try _heraldJSONReadKey(entry.key, as: Int64.self, "heraldtest.v1.Maps.sfixed64_to_string")] = try _heraldJSONRead(entry.value, as: String.self, "heraldtest.v1.Maps.sfixed64_to_string")
+                }
+            case "boolToEmpty", "bool_to_empty":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.bool_to_empty") {
+                    boolToEmpty[try _heraldJSONReadKey(entry.key, as: Bool.self, "heraldtest.v1.Maps.bool_to_empty")] = try _heraldJSONRead(entry.value, as: Heraldtest_V1_Empty.self, "heraldtest.v1.Maps.bool_to_empty")
+                }
+            case "stringToMaps", "string_to_maps":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Maps.string_to_maps") {
+                    stringToMaps[try _heraldJSONReadKey(entry.key, as: String.self, "heraldtest.v1.Maps.string_to_maps")] = try _heraldJSONRead(entry.value, as: Heraldtest_V1_Maps.self, "heraldtest.v1.Maps.string_to_maps")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Oneofs: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Oneofs"
 
@@ -1473,6 +2017,87 @@ extension Heraldtest_V1_Oneofs {
     }
 }
 
+extension Heraldtest_V1_Oneofs: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        switch choice {
+        case .cString(let value)?:
+            members.append(ProtoJSON.Member("cString", _heraldJSON(value)))
+        case .cBytes(let value)?:
+            members.append(ProtoJSON.Member("cBytes", _heraldJSON(value)))
+        case .cInt32(let value)?:
+            members.append(ProtoJSON.Member("cInt32", _heraldJSON(value)))
+        case .cUint64(let value)?:
+            members.append(ProtoJSON.Member("cUint64", _heraldJSON(value)))
+        case .cDouble(let value)?:
+            members.append(ProtoJSON.Member("cDouble", _heraldJSON(value)))
+        case .cBool(let value)?:
+            members.append(ProtoJSON.Member("cBool", _heraldJSON(value)))
+        case .cEnum(let value)?:
+            members.append(ProtoJSON.Member("cEnum", _heraldJSON(value)))
+        case .cMessage(let value)?:
+            members.append(ProtoJSON.Member("cMessage", _heraldJSON(value)))
+        case .cEmpty(let value)?:
+            members.append(ProtoJSON.Member("cEmpty", _heraldJSON(value)))
+        case .cSint64(let value)?:
+            members.append(ProtoJSON.Member("cSint64", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        switch second {
+        case .sText(let value)?:
+            members.append(ProtoJSON.Member("sText", _heraldJSON(value)))
+        case .sSelf(let value)?:
+            members.append(ProtoJSON.Member("sSelf", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        if after != 0 {
+            members.append(ProtoJSON.Member("after", _heraldJSON(after)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "cString", "c_string":
+                choice = .cString(try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Oneofs.c_string"))
+            case "cBytes", "c_bytes":
+                choice = .cBytes(try _heraldJSONRead(member.value, as: [UInt8].self, "heraldtest.v1.Oneofs.c_bytes"))
+            case "cInt32", "c_int32":
+                choice = .cInt32(try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Oneofs.c_int32"))
+            case "cUint64", "c_uint64":
+                choice = .cUint64(try _heraldJSONRead(member.value, as: UInt64.self, "heraldtest.v1.Oneofs.c_uint64"))
+            case "cDouble", "c_double":
+                choice = .cDouble(try _heraldJSONRead(member.value, as: Double.self, "heraldtest.v1.Oneofs.c_double"))
+            case "cBool", "c_bool":
+                choice = .cBool(try _heraldJSONRead(member.value, as: Bool.self, "heraldtest.v1.Oneofs.c_bool"))
+            case "cEnum", "c_enum":
+                choice = .cEnum(try _heraldJSONRead(member.value, as: Heraldtest_V1_Color.self, "heraldtest.v1.Oneofs.c_enum"))
+            case "cMessage", "c_message":
+                choice = .cMessage(try _heraldJSONRead(member.value, as: Heraldtest_V1_Scalars.self, "heraldtest.v1.Oneofs.c_message"))
+            case "cEmpty", "c_empty":
+                choice = .cEmpty(try _heraldJSONRead(member.value, as: Heraldtest_V1_Empty.self, "heraldtest.v1.Oneofs.c_empty"))
+            case "cSint64", "c_sint64":
+                choice = .cSint64(try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Oneofs.c_sint64"))
+            case "sText", "s_text":
+                second = .sText(try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Oneofs.s_text"))
+            case "sSelf", "s_self":
+                second = .sSelf(try _heraldJSONRead(member.value, as: Heraldtest_V1_Oneofs.self, "heraldtest.v1.Oneofs.s_self"))
+            case "after":
+                after = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Oneofs.after")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Node: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Node"
 
@@ -1600,6 +2225,67 @@ extension Heraldtest_V1_Node {
     }
 }
 
+extension Heraldtest_V1_Node: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !label.isEmpty {
+            members.append(ProtoJSON.Member("label", _heraldJSON(label)))
+        }
+        if let value = parent {
+            members.append(ProtoJSON.Member("parent", _heraldJSON(value)))
+        }
+        if !children.isEmpty {
+            members.append(ProtoJSON.Member("children", .array(children.map { _heraldJSON($0) })))
+        }
+        if !named.isEmpty {
+            members.append(ProtoJSON.Member("named", _heraldJSONMap(named, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if let value = pair {
+            members.append(ProtoJSON.Member("pair", _heraldJSON(value)))
+        }
+        switch link {
+        case .next(let value)?:
+            members.append(ProtoJSON.Member("next", _heraldJSON(value)))
+        case .end(let value)?:
+            members.append(ProtoJSON.Member("end", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "label":
+                label = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Node.label")
+            case "parent":
+                parent = try _heraldJSONRead(member.value, as: Heraldtest_V1_Node.self, "heraldtest.v1.Node.parent")
+            case "children":
+                children = try _heraldJSONArray(member.value, "heraldtest.v1.Node.children").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Heraldtest_V1_Node.self, "heraldtest.v1.Node.children")
+                }
+            case "named":
+                for entry in try _heraldJSONMembers(member.value, "heraldtest.v1.Node.named") {
+                    named[try _heraldJSONReadKey(entry.key, as: String.self, "heraldtest.v1.Node.named")] = try _heraldJSONRead(entry.value, as: Heraldtest_V1_Node.self, "heraldtest.v1.Node.named")
+                }
+            case "pair":
+                pair = try _heraldJSONRead(member.value, as: Heraldtest_V1_Pair.self, "heraldtest.v1.Node.pair")
+            case "next":
+                link = .next(try _heraldJSONRead(member.value, as: Heraldtest_V1_Node.self, "heraldtest.v1.Node.next"))
+            case "end":
+                link = .end(try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Node.end"))
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Pair: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Pair"
 
@@ -1665,6 +2351,43 @@ extension Heraldtest_V1_Pair {
     }
 }
 
+extension Heraldtest_V1_Pair: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = a {
+            members.append(ProtoJSON.Member("a", _heraldJSON(value)))
+        }
+        if !bs.isEmpty {
+            members.append(ProtoJSON.Member("bs", .array(bs.map { _heraldJSON($0) })))
+        }
+        if let value = deepest {
+            members.append(ProtoJSON.Member("deepest", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "a":
+                a = try _heraldJSONRead(member.value, as: Heraldtest_V1_Pair.A.self, "heraldtest.v1.Pair.a")
+            case "bs":
+                bs = try _heraldJSONArray(member.value, "heraldtest.v1.Pair.bs").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Heraldtest_V1_Pair.B.self, "heraldtest.v1.Pair.bs")
+                }
+            case "deepest":
+                deepest = try _heraldJSONRead(member.value, as: Heraldtest_V1_Nested.Deeper.Deepest.self, "heraldtest.v1.Pair.deepest")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Pair.A: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Pair.A"
 
@@ -1699,6 +2422,36 @@ extension Heraldtest_V1_Pair.A {
         depth = c.pointee.depth
         if let value = c.pointee.b {
             b = try Heraldtest_V1_Pair.B(_heraldC: value)
+        }
+    }
+}
+
+extension Heraldtest_V1_Pair.A: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if depth != 0 {
+            members.append(ProtoJSON.Member("depth", _heraldJSON(depth)))
+        }
+        if let value = b {
+            members.append(ProtoJSON.Member("b", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "depth":
+                depth = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Pair.A.depth")
+            case "b":
+                b = try _heraldJSONRead(member.value, as: Heraldtest_V1_Pair.B.self, "heraldtest.v1.Pair.A.b")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -1750,6 +2503,36 @@ extension Heraldtest_V1_Pair.B {
     }
 }
 
+extension Heraldtest_V1_Pair.B: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = a {
+            members.append(ProtoJSON.Member("a", _heraldJSON(value)))
+        }
+        if let value = node {
+            members.append(ProtoJSON.Member("node", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "a":
+                a = try _heraldJSONRead(member.value, as: Heraldtest_V1_Pair.A.self, "heraldtest.v1.Pair.B.a")
+            case "node":
+                node = try _heraldJSONRead(member.value, as: Heraldtest_V1_Node.self, "heraldtest.v1.Pair.B.node")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Nested: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Nested"
 
@@ -1782,6 +2565,31 @@ extension Heraldtest_V1_Nested {
         self.init()
         if let value = c.pointee.deeper {
             deeper = try Heraldtest_V1_Nested.Deeper(_heraldC: value)
+        }
+    }
+}
+
+extension Heraldtest_V1_Nested: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = deeper {
+            members.append(ProtoJSON.Member("deeper", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deeper":
+                deeper = try _heraldJSONRead(member.value, as: Heraldtest_V1_Nested.Deeper.self, "heraldtest.v1.Nested.deeper")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -1822,6 +2630,31 @@ extension Heraldtest_V1_Nested.Deeper {
     }
 }
 
+extension Heraldtest_V1_Nested.Deeper: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = deepest {
+            members.append(ProtoJSON.Member("deepest", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deepest":
+                deepest = try _heraldJSONRead(member.value, as: Heraldtest_V1_Nested.Deeper.Deepest.self, "heraldtest.v1.Nested.Deeper.deepest")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Nested.Deeper.Deepest: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Nested.Deeper.Deepest"
 
@@ -1858,6 +2691,38 @@ extension Heraldtest_V1_Nested.Deeper.Deepest {
             levels.reserveCapacity(c.pointee.n_levels)
             for i in 0..<c.pointee.n_levels {
                 levels.append(Heraldtest_V1_Nested.Deeper.Deepest.Level(rawValue: Int32(truncatingIfNeeded: elements[i].rawValue)))
+            }
+        }
+    }
+}
+
+extension Heraldtest_V1_Nested.Deeper.Deepest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if level.rawValue != 0 {
+            members.append(ProtoJSON.Member("level", _heraldJSON(level)))
+        }
+        if !levels.isEmpty {
+            members.append(ProtoJSON.Member("levels", .array(levels.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "level":
+                level = try _heraldJSONRead(member.value, as: Heraldtest_V1_Nested.Deeper.Deepest.Level.self, "heraldtest.v1.Nested.Deeper.Deepest.level")
+            case "levels":
+                levels = try _heraldJSONArray(member.value, "heraldtest.v1.Nested.Deeper.Deepest.levels").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Heraldtest_V1_Nested.Deeper.Deepest.Level.self, "heraldtest.v1.Nested.Deeper.Deepest.levels")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }
@@ -1957,6 +2822,108 @@ extension Heraldtest_V1_Keywords {
     }
 }
 
+extension Heraldtest_V1_Keywords: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if `default` {
+            members.append(ProtoJSON.Member("default", _heraldJSON(`default`)))
+        }
+        if !`class`.isEmpty {
+            members.append(ProtoJSON.Member("class", _heraldJSON(`class`)))
+        }
+        if `in` != 0 {
+            members.append(ProtoJSON.Member("in", _heraldJSON(`in`)))
+        }
+        if !self_p.isEmpty {
+            members.append(ProtoJSON.Member("self", _heraldJSON(self_p)))
+        }
+        if !type.isEmpty {
+            members.append(ProtoJSON.Member("type", _heraldJSON(type)))
+        }
+        if !`protocol`.isEmpty {
+            members.append(ProtoJSON.Member("protocol", _heraldJSON(`protocol`)))
+        }
+        if httpStatus != 0 {
+            members.append(ProtoJSON.Member("HTTPStatus", _heraldJSON(httpStatus)))
+        }
+        if !urlV2.isEmpty {
+            members.append(ProtoJSON.Member("urlV2", _heraldJSON(urlV2)))
+        }
+        if hashValue_p != 0 {
+            members.append(ProtoJSON.Member("hashValue", _heraldJSON(hashValue_p)))
+        }
+        if !serializedBytes_p.isEmpty {
+            members.append(ProtoJSON.Member("serializedBytes", _heraldJSON(serializedBytes_p)))
+        }
+        if int {
+            members.append(ProtoJSON.Member("int", _heraldJSON(int)))
+        }
+        if !description_p.isEmpty {
+            members.append(ProtoJSON.Member("description", _heraldJSON(description_p)))
+        }
+        if let value = nestedType {
+            members.append(ProtoJSON.Member("nestedType", _heraldJSON(value)))
+        }
+        switch `switch` {
+        case .`case`(let value)?:
+            members.append(ProtoJSON.Member("case", _heraldJSON(value)))
+        case .`repeat`(let value)?:
+            members.append(ProtoJSON.Member("repeat", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        if protoEnum.rawValue != 0 {
+            members.append(ProtoJSON.Member("protoEnum", _heraldJSON(protoEnum)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "default":
+                `default` = try _heraldJSONRead(member.value, as: Bool.self, "heraldtest.v1.Keywords.default")
+            case "class":
+                `class` = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.class")
+            case "in":
+                `in` = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Keywords.in")
+            case "self":
+                self_p = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.self")
+            case "type":
+                type = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.type")
+            case "protocol":
+                `protocol` = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.protocol")
+            case "HTTPStatus":
+                httpStatus = try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Keywords.HTTPStatus")
+            case "urlV2", "url_v2":
+                urlV2 = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.url_v2")
+            case "hashValue", "hash_value":
+                hashValue_p = try _heraldJSONRead(member.value, as: Int64.self, "heraldtest.v1.Keywords.hash_value")
+            case "serializedBytes", "serialized_bytes":
+                serializedBytes_p = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.serialized_bytes")
+            case "int":
+                int = try _heraldJSONRead(member.value, as: Bool.self, "heraldtest.v1.Keywords.int")
+            case "description":
+                description_p = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.description")
+            case "nestedType", "nested_type":
+                nestedType = try _heraldJSONRead(member.value, as: Heraldtest_V1_Keywords.TypeMessage.self, "heraldtest.v1.Keywords.nested_type")
+            case "case":
+                `switch` = .`case`(try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.case"))
+            case "repeat":
+                `switch` = .`repeat`(try _heraldJSONRead(member.value, as: Int32.self, "heraldtest.v1.Keywords.repeat"))
+            case "protoEnum", "proto_enum":
+                protoEnum = try _heraldJSONRead(member.value, as: Heraldtest_V1_Keywords.ProtocolMessage.self, "heraldtest.v1.Keywords.proto_enum")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Heraldtest_V1_Keywords.TypeMessage: ProtobufMessage {
     public static let protoMessageName = "heraldtest.v1.Keywords.Type"
 
@@ -1983,5 +2950,30 @@ extension Heraldtest_V1_Keywords.TypeMessage {
     init(_heraldC c: UnsafePointer<Heraldtest__V1__Keywords__Type>) throws(ProtobufDecodingError) {
         self.init()
         `extension` = try _heraldString(c.pointee.`extension`, "heraldtest.v1.Keywords.Type.extension")
+    }
+}
+
+extension Heraldtest_V1_Keywords.TypeMessage: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !`extension`.isEmpty {
+            members.append(ProtoJSON.Member("extension", _heraldJSON(`extension`)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "extension":
+                `extension` = try _heraldJSONRead(member.value, as: String.self, "heraldtest.v1.Keywords.Type.extension")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }

@@ -247,3 +247,15 @@ extension Google_Protobuf_FieldMask {
         }
     }
 }
+
+extension Google_Protobuf_FieldMask: ProtoJSONMessage {
+    /// The paths in lowerCamelCase joined by commas, e.g. "content.subject,name".
+    public func jsonValue() -> ProtoJSON {
+        _heraldFieldMaskJSON(paths)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        paths = try _heraldFieldMaskRead(json, Self.protoMessageName)
+    }
+}

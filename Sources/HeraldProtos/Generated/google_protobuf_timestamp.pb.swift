@@ -137,3 +137,17 @@ extension Google_Protobuf_Timestamp {
         nanos = c.pointee.nanos
     }
 }
+
+extension Google_Protobuf_Timestamp: ProtoJSONMessage {
+    /// An RFC 3339 string in UTC, e.g. "2024-05-01T12:00:00.250Z".
+    public func jsonValue() -> ProtoJSON {
+        _heraldTimestampJSON(seconds: seconds, nanos: nanos)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        let value = try _heraldTimestampRead(json, Self.protoMessageName)
+        seconds = value.seconds
+        nanos = value.nanos
+    }
+}

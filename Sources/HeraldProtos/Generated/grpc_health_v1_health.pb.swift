@@ -14,7 +14,7 @@ public struct Grpc_Health_V1_HealthCheckResponse: Sendable, Equatable, Hashable 
 
     public init() {}
 
-    public enum ServingStatus: Sendable, Hashable, RawRepresentable, CaseIterable {
+    public enum ServingStatus: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
         case unknown // = 0
         case serving // = 1
         case notServing // = 2
@@ -48,6 +48,28 @@ public struct Grpc_Health_V1_HealthCheckResponse: Sendable, Equatable, Hashable 
 
         /// The values the schema declares (not `unrecognized`).
         public static let allCases: [Self] = [.unknown, .serving, .notServing, .serviceUnknown]
+
+        /// The declared name (the first declared for aliases); nil for `unrecognized`.
+        public var protoName: String? {
+            switch rawValue {
+            case 0: "UNKNOWN"
+            case 1: "SERVING"
+            case 2: "NOT_SERVING"
+            case 3: "SERVICE_UNKNOWN"
+            default: nil
+            }
+        }
+
+        /// The value with the declared name `protoName` (aliases too).
+        public init?(protoName: String) {
+            switch protoName {
+            case "UNKNOWN": self.init(rawValue: 0)
+            case "SERVING": self.init(rawValue: 1)
+            case "NOT_SERVING": self.init(rawValue: 2)
+            case "SERVICE_UNKNOWN": self.init(rawValue: 3)
+            default: return nil
+            }
+        }
 
         /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
         public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -123,6 +145,31 @@ extension Grpc_Health_V1_HealthCheckRequest {
     }
 }
 
+extension Grpc_Health_V1_HealthCheckRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !service.isEmpty {
+            members.append(ProtoJSON.Member("service", _heraldJSON(service)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "service":
+                service = try _heraldJSONRead(member.value, as: String.self, "grpc.health.v1.HealthCheckRequest.service")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Health_V1_HealthCheckResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.health.v1.HealthCheckResponse"
 
@@ -147,5 +194,30 @@ extension Grpc_Health_V1_HealthCheckResponse {
     init(_heraldC c: UnsafePointer<Grpc__Health__V1__HealthCheckResponse>) throws(ProtobufDecodingError) {
         self.init()
         status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(rawValue: Int32(truncatingIfNeeded: c.pointee.status.rawValue))
+    }
+}
+
+extension Grpc_Health_V1_HealthCheckResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if status.rawValue != 0 {
+            members.append(ProtoJSON.Member("status", _heraldJSON(status)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "status":
+                status = try _heraldJSONRead(member.value, as: Grpc_Health_V1_HealthCheckResponse.ServingStatus.self, "grpc.health.v1.HealthCheckResponse.status")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }

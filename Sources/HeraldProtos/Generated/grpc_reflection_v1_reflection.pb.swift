@@ -290,6 +290,55 @@ extension Grpc_Reflection_V1_ServerReflectionRequest {
     }
 }
 
+extension Grpc_Reflection_V1_ServerReflectionRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !host.isEmpty {
+            members.append(ProtoJSON.Member("host", _heraldJSON(host)))
+        }
+        switch messageRequest {
+        case .fileByFilename(let value)?:
+            members.append(ProtoJSON.Member("fileByFilename", _heraldJSON(value)))
+        case .fileContainingSymbol(let value)?:
+            members.append(ProtoJSON.Member("fileContainingSymbol", _heraldJSON(value)))
+        case .fileContainingExtension(let value)?:
+            members.append(ProtoJSON.Member("fileContainingExtension", _heraldJSON(value)))
+        case .allExtensionNumbersOfType(let value)?:
+            members.append(ProtoJSON.Member("allExtensionNumbersOfType", _heraldJSON(value)))
+        case .listServices(let value)?:
+            members.append(ProtoJSON.Member("listServices", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "host":
+                host = try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServerReflectionRequest.host")
+            case "fileByFilename", "file_by_filename":
+                messageRequest = .fileByFilename(try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServerReflectionRequest.file_by_filename"))
+            case "fileContainingSymbol", "file_containing_symbol":
+                messageRequest = .fileContainingSymbol(try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServerReflectionRequest.file_containing_symbol"))
+            case "fileContainingExtension", "file_containing_extension":
+                messageRequest = .fileContainingExtension(try _heraldJSONRead(member.value, as: Grpc_Reflection_V1_ExtensionRequest.self, "grpc.reflection.v1.ServerReflectionRequest.file_containing_extension"))
+            case "allExtensionNumbersOfType", "all_extension_numbers_of_type":
+                messageRequest = .allExtensionNumbersOfType(try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServerReflectionRequest.all_extension_numbers_of_type"))
+            case "listServices", "list_services":
+                messageRequest = .listServices(try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServerReflectionRequest.list_services"))
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Reflection_V1_ExtensionRequest: ProtobufMessage {
     public static let protoMessageName = "grpc.reflection.v1.ExtensionRequest"
 
@@ -318,6 +367,36 @@ extension Grpc_Reflection_V1_ExtensionRequest {
         self.init()
         containingType = try _heraldString(c.pointee.containing_type, "grpc.reflection.v1.ExtensionRequest.containing_type")
         extensionNumber = c.pointee.extension_number
+    }
+}
+
+extension Grpc_Reflection_V1_ExtensionRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !containingType.isEmpty {
+            members.append(ProtoJSON.Member("containingType", _heraldJSON(containingType)))
+        }
+        if extensionNumber != 0 {
+            members.append(ProtoJSON.Member("extensionNumber", _heraldJSON(extensionNumber)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "containingType", "containing_type":
+                containingType = try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ExtensionRequest.containing_type")
+            case "extensionNumber", "extension_number":
+                extensionNumber = try _heraldJSONRead(member.value, as: Int32.self, "grpc.reflection.v1.ExtensionRequest.extension_number")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -425,6 +504,56 @@ extension Grpc_Reflection_V1_ServerReflectionResponse {
     }
 }
 
+extension Grpc_Reflection_V1_ServerReflectionResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !validHost.isEmpty {
+            members.append(ProtoJSON.Member("validHost", _heraldJSON(validHost)))
+        }
+        if let value = originalRequest {
+            members.append(ProtoJSON.Member("originalRequest", _heraldJSON(value)))
+        }
+        switch messageResponse {
+        case .fileDescriptorResponse(let value)?:
+            members.append(ProtoJSON.Member("fileDescriptorResponse", _heraldJSON(value)))
+        case .allExtensionNumbersResponse(let value)?:
+            members.append(ProtoJSON.Member("allExtensionNumbersResponse", _heraldJSON(value)))
+        case .listServicesResponse(let value)?:
+            members.append(ProtoJSON.Member("listServicesResponse", _heraldJSON(value)))
+        case .errorResponse(let value)?:
+            members.append(ProtoJSON.Member("errorResponse", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "validHost", "valid_host":
+                validHost = try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServerReflectionResponse.valid_host")
+            case "originalRequest", "original_request":
+                originalRequest = try _heraldJSONRead(member.value, as: Grpc_Reflection_V1_ServerReflectionRequest.self, "grpc.reflection.v1.ServerReflectionResponse.original_request")
+            case "fileDescriptorResponse", "file_descriptor_response":
+                messageResponse = .fileDescriptorResponse(try _heraldJSONRead(member.value, as: Grpc_Reflection_V1_FileDescriptorResponse.self, "grpc.reflection.v1.ServerReflectionResponse.file_descriptor_response"))
+            case "allExtensionNumbersResponse", "all_extension_numbers_response":
+                messageResponse = .allExtensionNumbersResponse(try _heraldJSONRead(member.value, as: Grpc_Reflection_V1_ExtensionNumberResponse.self, "grpc.reflection.v1.ServerReflectionResponse.all_extension_numbers_response"))
+            case "listServicesResponse", "list_services_response":
+                messageResponse = .listServicesResponse(try _heraldJSONRead(member.value, as: Grpc_Reflection_V1_ListServiceResponse.self, "grpc.reflection.v1.ServerReflectionResponse.list_services_response"))
+            case "errorResponse", "error_response":
+                messageResponse = .errorResponse(try _heraldJSONRead(member.value, as: Grpc_Reflection_V1_ErrorResponse.self, "grpc.reflection.v1.ServerReflectionResponse.error_response"))
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Reflection_V1_FileDescriptorResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.reflection.v1.FileDescriptorResponse"
 
@@ -464,6 +593,33 @@ extension Grpc_Reflection_V1_FileDescriptorResponse {
     }
 }
 
+extension Grpc_Reflection_V1_FileDescriptorResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !fileDescriptorProto.isEmpty {
+            members.append(ProtoJSON.Member("fileDescriptorProto", .array(fileDescriptorProto.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "fileDescriptorProto", "file_descriptor_proto":
+                fileDescriptorProto = try _heraldJSONArray(member.value, "grpc.reflection.v1.FileDescriptorResponse.file_descriptor_proto").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: [UInt8].self, "grpc.reflection.v1.FileDescriptorResponse.file_descriptor_proto")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Reflection_V1_ExtensionNumberResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.reflection.v1.ExtensionNumberResponse"
 
@@ -495,6 +651,38 @@ extension Grpc_Reflection_V1_ExtensionNumberResponse {
         self.init()
         baseTypeName = try _heraldString(c.pointee.base_type_name, "grpc.reflection.v1.ExtensionNumberResponse.base_type_name")
         extensionNumber = _heraldArray(c.pointee.extension_number, c.pointee.n_extension_number)
+    }
+}
+
+extension Grpc_Reflection_V1_ExtensionNumberResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !baseTypeName.isEmpty {
+            members.append(ProtoJSON.Member("baseTypeName", _heraldJSON(baseTypeName)))
+        }
+        if !extensionNumber.isEmpty {
+            members.append(ProtoJSON.Member("extensionNumber", .array(extensionNumber.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "baseTypeName", "base_type_name":
+                baseTypeName = try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ExtensionNumberResponse.base_type_name")
+            case "extensionNumber", "extension_number":
+                extensionNumber = try _heraldJSONArray(member.value, "grpc.reflection.v1.ExtensionNumberResponse.extension_number").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int32.self, "grpc.reflection.v1.ExtensionNumberResponse.extension_number")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -541,6 +729,33 @@ extension Grpc_Reflection_V1_ListServiceResponse {
     }
 }
 
+extension Grpc_Reflection_V1_ListServiceResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !service.isEmpty {
+            members.append(ProtoJSON.Member("service", .array(service.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "service":
+                service = try _heraldJSONArray(member.value, "grpc.reflection.v1.ListServiceResponse.service").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Grpc_Reflection_V1_ServiceResponse.self, "grpc.reflection.v1.ListServiceResponse.service")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Reflection_V1_ServiceResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.reflection.v1.ServiceResponse"
 
@@ -567,6 +782,31 @@ extension Grpc_Reflection_V1_ServiceResponse {
     init(_heraldC c: UnsafePointer<Grpc__Reflection__V1__ServiceResponse>) throws(ProtobufDecodingError) {
         self.init()
         name = try _heraldString(c.pointee.name, "grpc.reflection.v1.ServiceResponse.name")
+    }
+}
+
+extension Grpc_Reflection_V1_ServiceResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ServiceResponse.name")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -598,5 +838,35 @@ extension Grpc_Reflection_V1_ErrorResponse {
         self.init()
         errorCode = c.pointee.error_code
         errorMessage = try _heraldString(c.pointee.error_message, "grpc.reflection.v1.ErrorResponse.error_message")
+    }
+}
+
+extension Grpc_Reflection_V1_ErrorResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if errorCode != 0 {
+            members.append(ProtoJSON.Member("errorCode", _heraldJSON(errorCode)))
+        }
+        if !errorMessage.isEmpty {
+            members.append(ProtoJSON.Member("errorMessage", _heraldJSON(errorMessage)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "errorCode", "error_code":
+                errorCode = try _heraldJSONRead(member.value, as: Int32.self, "grpc.reflection.v1.ErrorResponse.error_code")
+            case "errorMessage", "error_message":
+                errorMessage = try _heraldJSONRead(member.value, as: String.self, "grpc.reflection.v1.ErrorResponse.error_message")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 internal import CHeraldProtos
 
 /// The type of payload that should be returned.
-public enum Grpc_Testing_PayloadType: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Grpc_Testing_PayloadType: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Compressable text format.
     case compressable // = 0
     /// A value this version of the schema does not know; kept so it round-trips.
@@ -31,6 +31,22 @@ public enum Grpc_Testing_PayloadType: Sendable, Hashable, RawRepresentable, Case
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.compressable]
 
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "COMPRESSABLE"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "COMPRESSABLE": self.init(rawValue: 0)
+        default: return nil
+        }
+    }
+
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.rawValue == rhs.rawValue
@@ -47,7 +63,7 @@ public enum Grpc_Testing_PayloadType: Sendable, Hashable, RawRepresentable, Case
 /// that the RPC reached the server via "gRPCLB backend" path (i.e. if it got
 /// the address of this server from the gRPCLB server BalanceLoad RPC). Exactly
 /// how this detection is done is context and server dependent.
-public enum Grpc_Testing_GrpclbRouteType: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Grpc_Testing_GrpclbRouteType: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Server didn't detect the route that a client took to reach it.
     case unknown // = 0
     /// Indicates that a client reached a server via gRPCLB fallback.
@@ -81,6 +97,26 @@ public enum Grpc_Testing_GrpclbRouteType: Sendable, Hashable, RawRepresentable, 
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unknown, .fallback, .backend]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "GRPCLB_ROUTE_TYPE_UNKNOWN"
+        case 1: "GRPCLB_ROUTE_TYPE_FALLBACK"
+        case 2: "GRPCLB_ROUTE_TYPE_BACKEND"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "GRPCLB_ROUTE_TYPE_UNKNOWN": self.init(rawValue: 0)
+        case "GRPCLB_ROUTE_TYPE_FALLBACK": self.init(rawValue: 1)
+        case "GRPCLB_ROUTE_TYPE_BACKEND": self.init(rawValue: 2)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -375,7 +411,7 @@ public struct Grpc_Testing_ClientConfigureRequest: Sendable, Equatable, Hashable
     }
 
     /// Type of RPCs to send.
-    public enum RpcType: Sendable, Hashable, RawRepresentable, CaseIterable {
+    public enum RpcType: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
         case emptyCall // = 0
         case unaryCall // = 1
         /// A value this version of the schema does not know; kept so it round-trips.
@@ -403,6 +439,24 @@ public struct Grpc_Testing_ClientConfigureRequest: Sendable, Equatable, Hashable
 
         /// The values the schema declares (not `unrecognized`).
         public static let allCases: [Self] = [.emptyCall, .unaryCall]
+
+        /// The declared name (the first declared for aliases); nil for `unrecognized`.
+        public var protoName: String? {
+            switch rawValue {
+            case 0: "EMPTY_CALL"
+            case 1: "UNARY_CALL"
+            default: nil
+            }
+        }
+
+        /// The value with the declared name `protoName` (aliases too).
+        public init?(protoName: String) {
+            switch protoName {
+            case "EMPTY_CALL": self.init(rawValue: 0)
+            case "UNARY_CALL": self.init(rawValue: 1)
+            default: return nil
+            }
+        }
 
         /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
         public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -462,6 +516,31 @@ extension Grpc_Testing_BoolValue {
     }
 }
 
+extension Grpc_Testing_BoolValue: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if value {
+            members.append(ProtoJSON.Member("value", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "value":
+                value = try _heraldJSONRead(member.value, as: Bool.self, "grpc.testing.BoolValue.value")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_Payload: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.Payload"
 
@@ -493,6 +572,36 @@ extension Grpc_Testing_Payload {
     }
 }
 
+extension Grpc_Testing_Payload: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if type.rawValue != 0 {
+            members.append(ProtoJSON.Member("type", _heraldJSON(type)))
+        }
+        if !body.isEmpty {
+            members.append(ProtoJSON.Member("body", _heraldJSON(body)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "type":
+                type = try _heraldJSONRead(member.value, as: Grpc_Testing_PayloadType.self, "grpc.testing.Payload.type")
+            case "body":
+                body = try _heraldJSONRead(member.value, as: [UInt8].self, "grpc.testing.Payload.body")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_EchoStatus: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.EchoStatus"
 
@@ -521,6 +630,36 @@ extension Grpc_Testing_EchoStatus {
         self.init()
         code = c.pointee.code
         message = try _heraldString(c.pointee.message, "grpc.testing.EchoStatus.message")
+    }
+}
+
+extension Grpc_Testing_EchoStatus: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if code != 0 {
+            members.append(ProtoJSON.Member("code", _heraldJSON(code)))
+        }
+        if !message.isEmpty {
+            members.append(ProtoJSON.Member("message", _heraldJSON(message)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "code":
+                code = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.EchoStatus.code")
+            case "message":
+                message = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.EchoStatus.message")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -627,6 +766,86 @@ extension Grpc_Testing_SimpleRequest {
     }
 }
 
+extension Grpc_Testing_SimpleRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if responseType.rawValue != 0 {
+            members.append(ProtoJSON.Member("responseType", _heraldJSON(responseType)))
+        }
+        if responseSize != 0 {
+            members.append(ProtoJSON.Member("responseSize", _heraldJSON(responseSize)))
+        }
+        if let value = payload {
+            members.append(ProtoJSON.Member("payload", _heraldJSON(value)))
+        }
+        if fillUsername {
+            members.append(ProtoJSON.Member("fillUsername", _heraldJSON(fillUsername)))
+        }
+        if fillOauthScope {
+            members.append(ProtoJSON.Member("fillOauthScope", _heraldJSON(fillOauthScope)))
+        }
+        if let value = responseCompressed {
+            members.append(ProtoJSON.Member("responseCompressed", _heraldJSON(value)))
+        }
+        if let value = responseStatus {
+            members.append(ProtoJSON.Member("responseStatus", _heraldJSON(value)))
+        }
+        if let value = expectCompressed {
+            members.append(ProtoJSON.Member("expectCompressed", _heraldJSON(value)))
+        }
+        if fillServerId {
+            members.append(ProtoJSON.Member("fillServerId", _heraldJSON(fillServerId)))
+        }
+        if fillGrpclbRouteType {
+            members.append(ProtoJSON.Member("fillGrpclbRouteType", _heraldJSON(fillGrpclbRouteType)))
+        }
+        if let value = orcaPerQueryReport {
+            members.append(ProtoJSON.Member("orcaPerQueryReport", _heraldJSON(value)))
+        }
+        if let value = orcaOobReport {
+            members.append(ProtoJSON.Member("orcaOobReport", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "responseType", "response_type":
+                responseType = try _heraldJSONRead(member.value, as: Grpc_Testing_PayloadType.self, "grpc.testing.SimpleRequest.response_type")
+            case "responseSize", "response_size":
+                responseSize = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.SimpleRequest.response_size")
+            case "payload":
+                payload = try _heraldJSONRead(member.value, as: Grpc_Testing_Payload.self, "grpc.testing.SimpleRequest.payload")
+            case "fillUsername", "fill_username":
+                fillUsername = try _heraldJSONRead(member.value, as: Bool.self, "grpc.testing.SimpleRequest.fill_username")
+            case "fillOauthScope", "fill_oauth_scope":
+                fillOauthScope = try _heraldJSONRead(member.value, as: Bool.self, "grpc.testing.SimpleRequest.fill_oauth_scope")
+            case "responseCompressed", "response_compressed":
+                responseCompressed = try _heraldJSONRead(member.value, as: Grpc_Testing_BoolValue.self, "grpc.testing.SimpleRequest.response_compressed")
+            case "responseStatus", "response_status":
+                responseStatus = try _heraldJSONRead(member.value, as: Grpc_Testing_EchoStatus.self, "grpc.testing.SimpleRequest.response_status")
+            case "expectCompressed", "expect_compressed":
+                expectCompressed = try _heraldJSONRead(member.value, as: Grpc_Testing_BoolValue.self, "grpc.testing.SimpleRequest.expect_compressed")
+            case "fillServerId", "fill_server_id":
+                fillServerId = try _heraldJSONRead(member.value, as: Bool.self, "grpc.testing.SimpleRequest.fill_server_id")
+            case "fillGrpclbRouteType", "fill_grpclb_route_type":
+                fillGrpclbRouteType = try _heraldJSONRead(member.value, as: Bool.self, "grpc.testing.SimpleRequest.fill_grpclb_route_type")
+            case "orcaPerQueryReport", "orca_per_query_report":
+                orcaPerQueryReport = try _heraldJSONRead(member.value, as: Grpc_Testing_TestOrcaReport.self, "grpc.testing.SimpleRequest.orca_per_query_report")
+            case "orcaOobReport", "orca_oob_report":
+                orcaOobReport = try _heraldJSONRead(member.value, as: Grpc_Testing_TestOrcaReport.self, "grpc.testing.SimpleRequest.orca_oob_report")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_SimpleResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.SimpleResponse"
 
@@ -681,6 +900,56 @@ extension Grpc_Testing_SimpleResponse {
     }
 }
 
+extension Grpc_Testing_SimpleResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = payload {
+            members.append(ProtoJSON.Member("payload", _heraldJSON(value)))
+        }
+        if !username.isEmpty {
+            members.append(ProtoJSON.Member("username", _heraldJSON(username)))
+        }
+        if !oauthScope.isEmpty {
+            members.append(ProtoJSON.Member("oauthScope", _heraldJSON(oauthScope)))
+        }
+        if !serverId.isEmpty {
+            members.append(ProtoJSON.Member("serverId", _heraldJSON(serverId)))
+        }
+        if grpclbRouteType.rawValue != 0 {
+            members.append(ProtoJSON.Member("grpclbRouteType", _heraldJSON(grpclbRouteType)))
+        }
+        if !hostname.isEmpty {
+            members.append(ProtoJSON.Member("hostname", _heraldJSON(hostname)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "payload":
+                payload = try _heraldJSONRead(member.value, as: Grpc_Testing_Payload.self, "grpc.testing.SimpleResponse.payload")
+            case "username":
+                username = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.SimpleResponse.username")
+            case "oauthScope", "oauth_scope":
+                oauthScope = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.SimpleResponse.oauth_scope")
+            case "serverId", "server_id":
+                serverId = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.SimpleResponse.server_id")
+            case "grpclbRouteType", "grpclb_route_type":
+                grpclbRouteType = try _heraldJSONRead(member.value, as: Grpc_Testing_GrpclbRouteType.self, "grpc.testing.SimpleResponse.grpclb_route_type")
+            case "hostname":
+                hostname = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.SimpleResponse.hostname")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_StreamingInputCallRequest: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.StreamingInputCallRequest"
 
@@ -728,6 +997,36 @@ extension Grpc_Testing_StreamingInputCallRequest {
     }
 }
 
+extension Grpc_Testing_StreamingInputCallRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = payload {
+            members.append(ProtoJSON.Member("payload", _heraldJSON(value)))
+        }
+        if let value = expectCompressed {
+            members.append(ProtoJSON.Member("expectCompressed", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "payload":
+                payload = try _heraldJSONRead(member.value, as: Grpc_Testing_Payload.self, "grpc.testing.StreamingInputCallRequest.payload")
+            case "expectCompressed", "expect_compressed":
+                expectCompressed = try _heraldJSONRead(member.value, as: Grpc_Testing_BoolValue.self, "grpc.testing.StreamingInputCallRequest.expect_compressed")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_StreamingInputCallResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.StreamingInputCallResponse"
 
@@ -752,6 +1051,31 @@ extension Grpc_Testing_StreamingInputCallResponse {
     init(_heraldC c: UnsafePointer<Grpc__Testing__StreamingInputCallResponse>) throws(ProtobufDecodingError) {
         self.init()
         aggregatedPayloadSize = c.pointee.aggregated_payload_size
+    }
+}
+
+extension Grpc_Testing_StreamingInputCallResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if aggregatedPayloadSize != 0 {
+            members.append(ProtoJSON.Member("aggregatedPayloadSize", _heraldJSON(aggregatedPayloadSize)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "aggregatedPayloadSize", "aggregated_payload_size":
+                aggregatedPayloadSize = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.StreamingInputCallResponse.aggregated_payload_size")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -791,6 +1115,41 @@ extension Grpc_Testing_ResponseParameters {
         intervalUs = c.pointee.interval_us
         if let value = c.pointee.compressed {
             compressed = try Grpc_Testing_BoolValue(_heraldC: value)
+        }
+    }
+}
+
+extension Grpc_Testing_ResponseParameters: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if size != 0 {
+            members.append(ProtoJSON.Member("size", _heraldJSON(size)))
+        }
+        if intervalUs != 0 {
+            members.append(ProtoJSON.Member("intervalUs", _heraldJSON(intervalUs)))
+        }
+        if let value = compressed {
+            members.append(ProtoJSON.Member("compressed", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "size":
+                size = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.ResponseParameters.size")
+            case "intervalUs", "interval_us":
+                intervalUs = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.ResponseParameters.interval_us")
+            case "compressed":
+                compressed = try _heraldJSONRead(member.value, as: Grpc_Testing_BoolValue.self, "grpc.testing.ResponseParameters.compressed")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -873,6 +1232,53 @@ extension Grpc_Testing_StreamingOutputCallRequest {
     }
 }
 
+extension Grpc_Testing_StreamingOutputCallRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if responseType.rawValue != 0 {
+            members.append(ProtoJSON.Member("responseType", _heraldJSON(responseType)))
+        }
+        if !responseParameters.isEmpty {
+            members.append(ProtoJSON.Member("responseParameters", .array(responseParameters.map { _heraldJSON($0) })))
+        }
+        if let value = payload {
+            members.append(ProtoJSON.Member("payload", _heraldJSON(value)))
+        }
+        if let value = responseStatus {
+            members.append(ProtoJSON.Member("responseStatus", _heraldJSON(value)))
+        }
+        if let value = orcaOobReport {
+            members.append(ProtoJSON.Member("orcaOobReport", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "responseType", "response_type":
+                responseType = try _heraldJSONRead(member.value, as: Grpc_Testing_PayloadType.self, "grpc.testing.StreamingOutputCallRequest.response_type")
+            case "responseParameters", "response_parameters":
+                responseParameters = try _heraldJSONArray(member.value, "grpc.testing.StreamingOutputCallRequest.response_parameters").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Grpc_Testing_ResponseParameters.self, "grpc.testing.StreamingOutputCallRequest.response_parameters")
+                }
+            case "payload":
+                payload = try _heraldJSONRead(member.value, as: Grpc_Testing_Payload.self, "grpc.testing.StreamingOutputCallRequest.payload")
+            case "responseStatus", "response_status":
+                responseStatus = try _heraldJSONRead(member.value, as: Grpc_Testing_EchoStatus.self, "grpc.testing.StreamingOutputCallRequest.response_status")
+            case "orcaOobReport", "orca_oob_report":
+                orcaOobReport = try _heraldJSONRead(member.value, as: Grpc_Testing_TestOrcaReport.self, "grpc.testing.StreamingOutputCallRequest.orca_oob_report")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_StreamingOutputCallResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.StreamingOutputCallResponse"
 
@@ -909,6 +1315,31 @@ extension Grpc_Testing_StreamingOutputCallResponse {
     }
 }
 
+extension Grpc_Testing_StreamingOutputCallResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = payload {
+            members.append(ProtoJSON.Member("payload", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "payload":
+                payload = try _heraldJSONRead(member.value, as: Grpc_Testing_Payload.self, "grpc.testing.StreamingOutputCallResponse.payload")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_ReconnectParams: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.ReconnectParams"
 
@@ -933,6 +1364,31 @@ extension Grpc_Testing_ReconnectParams {
     init(_heraldC c: UnsafePointer<Grpc__Testing__ReconnectParams>) throws(ProtobufDecodingError) {
         self.init()
         maxReconnectBackoffMs = c.pointee.max_reconnect_backoff_ms
+    }
+}
+
+extension Grpc_Testing_ReconnectParams: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if maxReconnectBackoffMs != 0 {
+            members.append(ProtoJSON.Member("maxReconnectBackoffMs", _heraldJSON(maxReconnectBackoffMs)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "maxReconnectBackoffMs", "max_reconnect_backoff_ms":
+                maxReconnectBackoffMs = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.ReconnectParams.max_reconnect_backoff_ms")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -968,6 +1424,38 @@ extension Grpc_Testing_ReconnectInfo {
     }
 }
 
+extension Grpc_Testing_ReconnectInfo: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if passed {
+            members.append(ProtoJSON.Member("passed", _heraldJSON(passed)))
+        }
+        if !backoffMs.isEmpty {
+            members.append(ProtoJSON.Member("backoffMs", .array(backoffMs.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "passed":
+                passed = try _heraldJSONRead(member.value, as: Bool.self, "grpc.testing.ReconnectInfo.passed")
+            case "backoffMs", "backoff_ms":
+                backoffMs = try _heraldJSONArray(member.value, "grpc.testing.ReconnectInfo.backoff_ms").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Int32.self, "grpc.testing.ReconnectInfo.backoff_ms")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_LoadBalancerStatsRequest: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.LoadBalancerStatsRequest"
 
@@ -994,6 +1482,36 @@ extension Grpc_Testing_LoadBalancerStatsRequest {
         self.init()
         numRpcs = c.pointee.num_rpcs
         timeoutSec = c.pointee.timeout_sec
+    }
+}
+
+extension Grpc_Testing_LoadBalancerStatsRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if numRpcs != 0 {
+            members.append(ProtoJSON.Member("numRpcs", _heraldJSON(numRpcs)))
+        }
+        if timeoutSec != 0 {
+            members.append(ProtoJSON.Member("timeoutSec", _heraldJSON(timeoutSec)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "numRpcs", "num_rpcs":
+                numRpcs = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.LoadBalancerStatsRequest.num_rpcs")
+            case "timeoutSec", "timeout_sec":
+                timeoutSec = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.LoadBalancerStatsRequest.timeout_sec")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1077,6 +1595,45 @@ extension Grpc_Testing_LoadBalancerStatsResponse {
     }
 }
 
+extension Grpc_Testing_LoadBalancerStatsResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !rpcsByPeer.isEmpty {
+            members.append(ProtoJSON.Member("rpcsByPeer", _heraldJSONMap(rpcsByPeer, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if numFailures != 0 {
+            members.append(ProtoJSON.Member("numFailures", _heraldJSON(numFailures)))
+        }
+        if !rpcsByMethod.isEmpty {
+            members.append(ProtoJSON.Member("rpcsByMethod", _heraldJSONMap(rpcsByMethod, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "rpcsByPeer", "rpcs_by_peer":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerStatsResponse.rpcs_by_peer") {
+                    rpcsByPeer[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerStatsResponse.rpcs_by_peer")] = try _heraldJSONRead(entry.value, as: Int32.self, "grpc.testing.LoadBalancerStatsResponse.rpcs_by_peer")
+                }
+            case "numFailures", "num_failures":
+                numFailures = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.LoadBalancerStatsResponse.num_failures")
+            case "rpcsByMethod", "rpcs_by_method":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerStatsResponse.rpcs_by_method") {
+                    rpcsByMethod[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerStatsResponse.rpcs_by_method")] = try _heraldJSONRead(entry.value, as: Grpc_Testing_LoadBalancerStatsResponse.RpcsByPeer.self, "grpc.testing.LoadBalancerStatsResponse.rpcs_by_method")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_LoadBalancerStatsResponse.RpcsByPeer: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.LoadBalancerStatsResponse.RpcsByPeer"
 
@@ -1124,6 +1681,33 @@ extension Grpc_Testing_LoadBalancerStatsResponse.RpcsByPeer {
     }
 }
 
+extension Grpc_Testing_LoadBalancerStatsResponse.RpcsByPeer: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !rpcsByPeer.isEmpty {
+            members.append(ProtoJSON.Member("rpcsByPeer", _heraldJSONMap(rpcsByPeer, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "rpcsByPeer", "rpcs_by_peer":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerStatsResponse.RpcsByPeer.rpcs_by_peer") {
+                    rpcsByPeer[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerStatsResponse.RpcsByPeer.rpcs_by_peer")] = try _heraldJSONRead(entry.value, as: Int32.self, "grpc.testing.LoadBalancerStatsResponse.RpcsByPeer.rpcs_by_peer")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_LoadBalancerAccumulatedStatsRequest: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.LoadBalancerAccumulatedStatsRequest"
 
@@ -1146,6 +1730,25 @@ extension Grpc_Testing_LoadBalancerAccumulatedStatsRequest {
     /// Converts a message protobuf-c unpacked.
     init(_heraldC c: UnsafePointer<Grpc__Testing__LoadBalancerAccumulatedStatsRequest>) throws(ProtobufDecodingError) {
         self.init()
+    }
+}
+
+extension Grpc_Testing_LoadBalancerAccumulatedStatsRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        .object([])
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1271,6 +1874,54 @@ extension Grpc_Testing_LoadBalancerAccumulatedStatsResponse {
     }
 }
 
+extension Grpc_Testing_LoadBalancerAccumulatedStatsResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !numRpcsStartedByMethod.isEmpty {
+            members.append(ProtoJSON.Member("numRpcsStartedByMethod", _heraldJSONMap(numRpcsStartedByMethod, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !numRpcsSucceededByMethod.isEmpty {
+            members.append(ProtoJSON.Member("numRpcsSucceededByMethod", _heraldJSONMap(numRpcsSucceededByMethod, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !numRpcsFailedByMethod.isEmpty {
+            members.append(ProtoJSON.Member("numRpcsFailedByMethod", _heraldJSONMap(numRpcsFailedByMethod, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !statsPerMethod.isEmpty {
+            members.append(ProtoJSON.Member("statsPerMethod", _heraldJSONMap(statsPerMethod, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "numRpcsStartedByMethod", "num_rpcs_started_by_method":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_started_by_method") {
+                    numRpcsStartedByMethod[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_started_by_method")] = try _heraldJSONRead(entry.value, as: Int32.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_started_by_method")
+                }
+            case "numRpcsSucceededByMethod", "num_rpcs_succeeded_by_method":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_succeeded_by_method") {
+                    numRpcsSucceededByMethod[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_succeeded_by_method")] = try _heraldJSONRead(entry.value, as: Int32.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_succeeded_by_method")
+                }
+            case "numRpcsFailedByMethod", "num_rpcs_failed_by_method":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_failed_by_method") {
+                    numRpcsFailedByMethod[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_failed_by_method")] = try _heraldJSONRead(entry.value, as: Int32.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.num_rpcs_failed_by_method")
+                }
+            case "statsPerMethod", "stats_per_method":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerAccumulatedStatsResponse.stats_per_method") {
+                    statsPerMethod[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.stats_per_method")] = try _heraldJSONRead(entry.value, as: Grpc_Testing_LoadBalancerAccumulatedStatsResponse.MethodStats.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.stats_per_method")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_LoadBalancerAccumulatedStatsResponse.MethodStats: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats"
 
@@ -1313,6 +1964,38 @@ extension Grpc_Testing_LoadBalancerAccumulatedStatsResponse.MethodStats {
             for i in 0..<c.pointee.n_result {
                 guard let entry = entries[i] else { continue }
                 result[entry.pointee.key] = entry.pointee.value
+            }
+        }
+    }
+}
+
+extension Grpc_Testing_LoadBalancerAccumulatedStatsResponse.MethodStats: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if rpcsStarted != 0 {
+            members.append(ProtoJSON.Member("rpcsStarted", _heraldJSON(rpcsStarted)))
+        }
+        if !result.isEmpty {
+            members.append(ProtoJSON.Member("result", _heraldJSONMap(result, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "rpcsStarted", "rpcs_started":
+                rpcsStarted = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.rpcs_started")
+            case "result":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result") {
+                    result[try _heraldJSONReadKey(entry.key, as: Int32.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result")] = try _heraldJSONRead(entry.value, as: Int32.self, "grpc.testing.LoadBalancerAccumulatedStatsResponse.MethodStats.result")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }
@@ -1377,6 +2060,45 @@ extension Grpc_Testing_ClientConfigureRequest {
     }
 }
 
+extension Grpc_Testing_ClientConfigureRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !types.isEmpty {
+            members.append(ProtoJSON.Member("types", .array(types.map { _heraldJSON($0) })))
+        }
+        if !metadata.isEmpty {
+            members.append(ProtoJSON.Member("metadata", .array(metadata.map { _heraldJSON($0) })))
+        }
+        if timeoutSec != 0 {
+            members.append(ProtoJSON.Member("timeoutSec", _heraldJSON(timeoutSec)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "types":
+                types = try _heraldJSONArray(member.value, "grpc.testing.ClientConfigureRequest.types").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Grpc_Testing_ClientConfigureRequest.RpcType.self, "grpc.testing.ClientConfigureRequest.types")
+                }
+            case "metadata":
+                metadata = try _heraldJSONArray(member.value, "grpc.testing.ClientConfigureRequest.metadata").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Grpc_Testing_ClientConfigureRequest.Metadata.self, "grpc.testing.ClientConfigureRequest.metadata")
+                }
+            case "timeoutSec", "timeout_sec":
+                timeoutSec = try _heraldJSONRead(member.value, as: Int32.self, "grpc.testing.ClientConfigureRequest.timeout_sec")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_ClientConfigureRequest.Metadata: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.ClientConfigureRequest.Metadata"
 
@@ -1412,6 +2134,41 @@ extension Grpc_Testing_ClientConfigureRequest.Metadata {
     }
 }
 
+extension Grpc_Testing_ClientConfigureRequest.Metadata: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if type.rawValue != 0 {
+            members.append(ProtoJSON.Member("type", _heraldJSON(type)))
+        }
+        if !key.isEmpty {
+            members.append(ProtoJSON.Member("key", _heraldJSON(key)))
+        }
+        if !value.isEmpty {
+            members.append(ProtoJSON.Member("value", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "type":
+                type = try _heraldJSONRead(member.value, as: Grpc_Testing_ClientConfigureRequest.RpcType.self, "grpc.testing.ClientConfigureRequest.Metadata.type")
+            case "key":
+                key = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.ClientConfigureRequest.Metadata.key")
+            case "value":
+                value = try _heraldJSONRead(member.value, as: String.self, "grpc.testing.ClientConfigureRequest.Metadata.value")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Grpc_Testing_ClientConfigureResponse: ProtobufMessage {
     public static let protoMessageName = "grpc.testing.ClientConfigureResponse"
 
@@ -1434,6 +2191,25 @@ extension Grpc_Testing_ClientConfigureResponse {
     /// Converts a message protobuf-c unpacked.
     init(_heraldC c: UnsafePointer<Grpc__Testing__ClientConfigureResponse>) throws(ProtobufDecodingError) {
         self.init()
+    }
+}
+
+extension Grpc_Testing_ClientConfigureResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        .object([])
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1505,6 +2281,50 @@ extension Grpc_Testing_TestOrcaReport {
             for i in 0..<c.pointee.n_utilization {
                 guard let entry = entries[i] else { continue }
                 utilization[try _heraldString(entry.pointee.key, "grpc.testing.TestOrcaReport.UtilizationEntry.key")] = entry.pointee.value
+            }
+        }
+    }
+}
+
+extension Grpc_Testing_TestOrcaReport: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if cpuUtilization.bitPattern != 0 {
+            members.append(ProtoJSON.Member("cpuUtilization", _heraldJSON(cpuUtilization)))
+        }
+        if memoryUtilization.bitPattern != 0 {
+            members.append(ProtoJSON.Member("memoryUtilization", _heraldJSON(memoryUtilization)))
+        }
+        if !requestCost.isEmpty {
+            members.append(ProtoJSON.Member("requestCost", _heraldJSONMap(requestCost, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if !utilization.isEmpty {
+            members.append(ProtoJSON.Member("utilization", _heraldJSONMap(utilization, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "cpuUtilization", "cpu_utilization":
+                cpuUtilization = try _heraldJSONRead(member.value, as: Double.self, "grpc.testing.TestOrcaReport.cpu_utilization")
+            case "memoryUtilization", "memory_utilization":
+                memoryUtilization = try _heraldJSONRead(member.value, as: Double.self, "grpc.testing.TestOrcaReport.memory_utilization")
+            case "requestCost", "request_cost":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.TestOrcaReport.request_cost") {
+                    requestCost[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.TestOrcaReport.request_cost")] = try _heraldJSONRead(entry.value, as: Double.self, "grpc.testing.TestOrcaReport.request_cost")
+                }
+            case "utilization":
+                for entry in try _heraldJSONMembers(member.value, "grpc.testing.TestOrcaReport.utilization") {
+                    utilization[try _heraldJSONReadKey(entry.key, as: String.self, "grpc.testing.TestOrcaReport.utilization")] = try _heraldJSONRead(entry.value, as: Double.self, "grpc.testing.TestOrcaReport.utilization")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }

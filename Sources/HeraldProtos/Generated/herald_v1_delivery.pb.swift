@@ -10,7 +10,7 @@ internal import CHeraldProtos
 /// SENDING <-> PAUSED; SENDING | PAUSED | SCHEDULED -> CANCELLED;
 /// SENDING -> COMPLETED | FAILED. Changing a READY or PREPARATION_FAILED
 /// delivery returns it to DRAFT.
-public enum Herald_V1_DeliveryState: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_DeliveryState: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not set; in a filter, means "any state".
     case unspecified // = 0
     /// Being edited; must be prepared before sending.
@@ -76,6 +76,42 @@ public enum Herald_V1_DeliveryState: Sendable, Hashable, RawRepresentable, CaseI
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .draft, .preparing, .ready, .preparationFailed, .scheduled, .sending, .paused, .completed, .failed, .cancelled]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "DELIVERY_STATE_UNSPECIFIED"
+        case 1: "DELIVERY_STATE_DRAFT"
+        case 2: "DELIVERY_STATE_PREPARING"
+        case 3: "DELIVERY_STATE_READY"
+        case 4: "DELIVERY_STATE_PREPARATION_FAILED"
+        case 5: "DELIVERY_STATE_SCHEDULED"
+        case 6: "DELIVERY_STATE_SENDING"
+        case 7: "DELIVERY_STATE_PAUSED"
+        case 8: "DELIVERY_STATE_COMPLETED"
+        case 9: "DELIVERY_STATE_FAILED"
+        case 10: "DELIVERY_STATE_CANCELLED"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "DELIVERY_STATE_UNSPECIFIED": self.init(rawValue: 0)
+        case "DELIVERY_STATE_DRAFT": self.init(rawValue: 1)
+        case "DELIVERY_STATE_PREPARING": self.init(rawValue: 2)
+        case "DELIVERY_STATE_READY": self.init(rawValue: 3)
+        case "DELIVERY_STATE_PREPARATION_FAILED": self.init(rawValue: 4)
+        case "DELIVERY_STATE_SCHEDULED": self.init(rawValue: 5)
+        case "DELIVERY_STATE_SENDING": self.init(rawValue: 6)
+        case "DELIVERY_STATE_PAUSED": self.init(rawValue: 7)
+        case "DELIVERY_STATE_COMPLETED": self.init(rawValue: 8)
+        case "DELIVERY_STATE_FAILED": self.init(rawValue: 9)
+        case "DELIVERY_STATE_CANCELLED": self.init(rawValue: 10)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -358,6 +394,36 @@ extension Herald_V1_EmailAddress {
     }
 }
 
+extension Herald_V1_EmailAddress: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        if !address.isEmpty {
+            members.append(ProtoJSON.Member("address", _heraldJSON(address)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "herald.v1.EmailAddress.name")
+            case "address":
+                address = try _heraldJSONRead(member.value, as: String.self, "herald.v1.EmailAddress.address")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_DeliveryContent: ProtobufMessage {
     public static let protoMessageName = "herald.v1.DeliveryContent"
 
@@ -410,6 +476,51 @@ extension Herald_V1_DeliveryContent {
     }
 }
 
+extension Herald_V1_DeliveryContent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !subject.isEmpty {
+            members.append(ProtoJSON.Member("subject", _heraldJSON(subject)))
+        }
+        if let value = sender {
+            members.append(ProtoJSON.Member("sender", _heraldJSON(value)))
+        }
+        if !replyTo.isEmpty {
+            members.append(ProtoJSON.Member("replyTo", _heraldJSON(replyTo)))
+        }
+        if !htmlBody.isEmpty {
+            members.append(ProtoJSON.Member("htmlBody", _heraldJSON(htmlBody)))
+        }
+        if !textBody.isEmpty {
+            members.append(ProtoJSON.Member("textBody", _heraldJSON(textBody)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "subject":
+                subject = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryContent.subject")
+            case "sender":
+                sender = try _heraldJSONRead(member.value, as: Herald_V1_EmailAddress.self, "herald.v1.DeliveryContent.sender")
+            case "replyTo", "reply_to":
+                replyTo = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryContent.reply_to")
+            case "htmlBody", "html_body":
+                htmlBody = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryContent.html_body")
+            case "textBody", "text_body":
+                textBody = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryContent.text_body")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_Audience: ProtobufMessage {
     public static let protoMessageName = "herald.v1.Audience"
 
@@ -436,6 +547,31 @@ extension Herald_V1_Audience {
     init(_heraldC c: UnsafePointer<Herald__V1__Audience>) throws(ProtobufDecodingError) {
         self.init()
         filter = try _heraldString(c.pointee.filter, "herald.v1.Audience.filter")
+    }
+}
+
+extension Herald_V1_Audience: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !filter.isEmpty {
+            members.append(ProtoJSON.Member("filter", _heraldJSON(filter)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "filter":
+                filter = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Audience.filter")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -486,6 +622,36 @@ extension Herald_V1_Schedule {
     }
 }
 
+extension Herald_V1_Schedule: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = sendTime {
+            members.append(ProtoJSON.Member("sendTime", _heraldJSON(value)))
+        }
+        if let value = validUntil {
+            members.append(ProtoJSON.Member("validUntil", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "sendTime", "send_time":
+                sendTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.Schedule.send_time")
+            case "validUntil", "valid_until":
+                validUntil = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.Schedule.valid_until")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_FilteringRule: ProtobufMessage {
     public static let protoMessageName = "herald.v1.FilteringRule"
 
@@ -516,6 +682,36 @@ extension Herald_V1_FilteringRule {
         self.init()
         name = try _heraldString(c.pointee.name, "herald.v1.FilteringRule.name")
         filter = try _heraldString(c.pointee.filter, "herald.v1.FilteringRule.filter")
+    }
+}
+
+extension Herald_V1_FilteringRule: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        if !filter.isEmpty {
+            members.append(ProtoJSON.Member("filter", _heraldJSON(filter)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "herald.v1.FilteringRule.name")
+            case "filter":
+                filter = try _heraldJSONRead(member.value, as: String.self, "herald.v1.FilteringRule.filter")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -552,6 +748,41 @@ extension Herald_V1_PressureRule {
     }
 }
 
+extension Herald_V1_PressureRule: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        if maxMessages != 0 {
+            members.append(ProtoJSON.Member("maxMessages", _heraldJSON(maxMessages)))
+        }
+        if periodDays != 0 {
+            members.append(ProtoJSON.Member("periodDays", _heraldJSON(periodDays)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PressureRule.name")
+            case "maxMessages", "max_messages":
+                maxMessages = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PressureRule.max_messages")
+            case "periodDays", "period_days":
+                periodDays = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.PressureRule.period_days")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_CapacityRule: ProtobufMessage {
     public static let protoMessageName = "herald.v1.CapacityRule"
 
@@ -580,6 +811,36 @@ extension Herald_V1_CapacityRule {
         self.init()
         name = try _heraldString(c.pointee.name, "herald.v1.CapacityRule.name")
         maxMessages = c.pointee.max_messages
+    }
+}
+
+extension Herald_V1_CapacityRule: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        if maxMessages != 0 {
+            members.append(ProtoJSON.Member("maxMessages", _heraldJSON(maxMessages)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "herald.v1.CapacityRule.name")
+            case "maxMessages", "max_messages":
+                maxMessages = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.CapacityRule.max_messages")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -629,6 +890,48 @@ extension Herald_V1_ControlGroupRule {
             break
         }
         seed = c.pointee.seed
+    }
+}
+
+extension Herald_V1_ControlGroupRule: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        switch size {
+        case .percent(let value)?:
+            members.append(ProtoJSON.Member("percent", _heraldJSON(value)))
+        case .count(let value)?:
+            members.append(ProtoJSON.Member("count", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        if seed != 0 {
+            members.append(ProtoJSON.Member("seed", _heraldJSON(seed)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ControlGroupRule.name")
+            case "percent":
+                size = .percent(try _heraldJSONRead(member.value, as: Double.self, "herald.v1.ControlGroupRule.percent"))
+            case "count":
+                size = .count(try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.ControlGroupRule.count"))
+            case "seed":
+                seed = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.ControlGroupRule.seed")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -721,6 +1024,46 @@ extension Herald_V1_TypologyRule {
     }
 }
 
+extension Herald_V1_TypologyRule: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        switch kind {
+        case .filtering(let value)?:
+            members.append(ProtoJSON.Member("filtering", _heraldJSON(value)))
+        case .pressure(let value)?:
+            members.append(ProtoJSON.Member("pressure", _heraldJSON(value)))
+        case .capacity(let value)?:
+            members.append(ProtoJSON.Member("capacity", _heraldJSON(value)))
+        case .controlGroup(let value)?:
+            members.append(ProtoJSON.Member("controlGroup", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "filtering":
+                kind = .filtering(try _heraldJSONRead(member.value, as: Herald_V1_FilteringRule.self, "herald.v1.TypologyRule.filtering"))
+            case "pressure":
+                kind = .pressure(try _heraldJSONRead(member.value, as: Herald_V1_PressureRule.self, "herald.v1.TypologyRule.pressure"))
+            case "capacity":
+                kind = .capacity(try _heraldJSONRead(member.value, as: Herald_V1_CapacityRule.self, "herald.v1.TypologyRule.capacity"))
+            case "controlGroup", "control_group":
+                kind = .controlGroup(try _heraldJSONRead(member.value, as: Herald_V1_ControlGroupRule.self, "herald.v1.TypologyRule.control_group"))
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_Typology: ProtobufMessage {
     public static let protoMessageName = "herald.v1.Typology"
 
@@ -765,6 +1108,43 @@ extension Herald_V1_Typology {
         }
         rateLimitPerSecond = c.pointee.rate_limit_per_second
         trackingDisabled = c.pointee.tracking_disabled != 0
+    }
+}
+
+extension Herald_V1_Typology: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !rules.isEmpty {
+            members.append(ProtoJSON.Member("rules", .array(rules.map { _heraldJSON($0) })))
+        }
+        if rateLimitPerSecond != 0 {
+            members.append(ProtoJSON.Member("rateLimitPerSecond", _heraldJSON(rateLimitPerSecond)))
+        }
+        if trackingDisabled {
+            members.append(ProtoJSON.Member("trackingDisabled", _heraldJSON(trackingDisabled)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "rules":
+                rules = try _heraldJSONArray(member.value, "herald.v1.Typology.rules").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_TypologyRule.self, "herald.v1.Typology.rules")
+                }
+            case "rateLimitPerSecond", "rate_limit_per_second":
+                rateLimitPerSecond = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.Typology.rate_limit_per_second")
+            case "trackingDisabled", "tracking_disabled":
+                trackingDisabled = try _heraldJSONRead(member.value, as: Bool.self, "herald.v1.Typology.tracking_disabled")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -887,6 +1267,81 @@ extension Herald_V1_Delivery {
         }
         if let value = c.pointee.kpis {
             kpis = try Herald_V1_DeliveryKpis(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_Delivery: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !id.isEmpty {
+            members.append(ProtoJSON.Member("id", _heraldJSON(id)))
+        }
+        if !name.isEmpty {
+            members.append(ProtoJSON.Member("name", _heraldJSON(name)))
+        }
+        if state.rawValue != 0 {
+            members.append(ProtoJSON.Member("state", _heraldJSON(state)))
+        }
+        if let value = createTime {
+            members.append(ProtoJSON.Member("createTime", _heraldJSON(value)))
+        }
+        if let value = updateTime {
+            members.append(ProtoJSON.Member("updateTime", _heraldJSON(value)))
+        }
+        if let value = content {
+            members.append(ProtoJSON.Member("content", _heraldJSON(value)))
+        }
+        if let value = audience {
+            members.append(ProtoJSON.Member("audience", _heraldJSON(value)))
+        }
+        if let value = schedule {
+            members.append(ProtoJSON.Member("schedule", _heraldJSON(value)))
+        }
+        if let value = typology {
+            members.append(ProtoJSON.Member("typology", _heraldJSON(value)))
+        }
+        if let value = preparation {
+            members.append(ProtoJSON.Member("preparation", _heraldJSON(value)))
+        }
+        if let value = kpis {
+            members.append(ProtoJSON.Member("kpis", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "id":
+                id = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Delivery.id")
+            case "name":
+                name = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Delivery.name")
+            case "state":
+                state = try _heraldJSONRead(member.value, as: Herald_V1_DeliveryState.self, "herald.v1.Delivery.state")
+            case "createTime", "create_time":
+                createTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.Delivery.create_time")
+            case "updateTime", "update_time":
+                updateTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.Delivery.update_time")
+            case "content":
+                content = try _heraldJSONRead(member.value, as: Herald_V1_DeliveryContent.self, "herald.v1.Delivery.content")
+            case "audience":
+                audience = try _heraldJSONRead(member.value, as: Herald_V1_Audience.self, "herald.v1.Delivery.audience")
+            case "schedule":
+                schedule = try _heraldJSONRead(member.value, as: Herald_V1_Schedule.self, "herald.v1.Delivery.schedule")
+            case "typology":
+                typology = try _heraldJSONRead(member.value, as: Herald_V1_Typology.self, "herald.v1.Delivery.typology")
+            case "preparation":
+                preparation = try _heraldJSONRead(member.value, as: Herald_V1_PreparationSummary.self, "herald.v1.Delivery.preparation")
+            case "kpis":
+                kpis = try _heraldJSONRead(member.value, as: Herald_V1_DeliveryKpis.self, "herald.v1.Delivery.kpis")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }

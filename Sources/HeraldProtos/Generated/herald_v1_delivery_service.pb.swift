@@ -534,6 +534,36 @@ extension Herald_V1_CreateDeliveryRequest {
     }
 }
 
+extension Herald_V1_CreateDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.CreateDeliveryRequest.delivery")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.CreateDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_CreateDeliveryResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.CreateDeliveryResponse"
 
@@ -570,6 +600,31 @@ extension Herald_V1_CreateDeliveryResponse {
     }
 }
 
+extension Herald_V1_CreateDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.CreateDeliveryResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_GetDeliveryRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.GetDeliveryRequest"
 
@@ -596,6 +651,31 @@ extension Herald_V1_GetDeliveryRequest {
     init(_heraldC c: UnsafePointer<Herald__V1__GetDeliveryRequest>) throws(ProtobufDecodingError) {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.GetDeliveryRequest.delivery_id")
+    }
+}
+
+extension Herald_V1_GetDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.GetDeliveryRequest.delivery_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -631,6 +711,31 @@ extension Herald_V1_GetDeliveryResponse {
         self.init()
         if let value = c.pointee.delivery {
             delivery = try Herald_V1_Delivery(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_GetDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.GetDeliveryResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -680,6 +785,43 @@ extension Herald_V1_ListDeliveriesRequest {
     }
 }
 
+extension Herald_V1_ListDeliveriesRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if pageSize != 0 {
+            members.append(ProtoJSON.Member("pageSize", _heraldJSON(pageSize)))
+        }
+        if !pageToken.isEmpty {
+            members.append(ProtoJSON.Member("pageToken", _heraldJSON(pageToken)))
+        }
+        if !states.isEmpty {
+            members.append(ProtoJSON.Member("states", .array(states.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "pageSize", "page_size":
+                pageSize = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.ListDeliveriesRequest.page_size")
+            case "pageToken", "page_token":
+                pageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListDeliveriesRequest.page_token")
+            case "states":
+                states = try _heraldJSONArray(member.value, "herald.v1.ListDeliveriesRequest.states").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_DeliveryState.self, "herald.v1.ListDeliveriesRequest.states")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ListDeliveriesResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ListDeliveriesResponse"
 
@@ -724,6 +866,38 @@ extension Herald_V1_ListDeliveriesResponse {
             }
         }
         nextPageToken = try _heraldString(c.pointee.next_page_token, "herald.v1.ListDeliveriesResponse.next_page_token")
+    }
+}
+
+extension Herald_V1_ListDeliveriesResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveries.isEmpty {
+            members.append(ProtoJSON.Member("deliveries", .array(deliveries.map { _heraldJSON($0) })))
+        }
+        if !nextPageToken.isEmpty {
+            members.append(ProtoJSON.Member("nextPageToken", _heraldJSON(nextPageToken)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveries":
+                deliveries = try _heraldJSONArray(member.value, "herald.v1.ListDeliveriesResponse.deliveries").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_Delivery.self, "herald.v1.ListDeliveriesResponse.deliveries")
+                }
+            case "nextPageToken", "next_page_token":
+                nextPageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListDeliveriesResponse.next_page_token")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -778,6 +952,41 @@ extension Herald_V1_UpdateDeliveryRequest {
     }
 }
 
+extension Herald_V1_UpdateDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        if let value = updateMask {
+            members.append(ProtoJSON.Member("updateMask", _heraldJSON(value)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.UpdateDeliveryRequest.delivery")
+            case "updateMask", "update_mask":
+                updateMask = try _heraldJSONRead(member.value, as: Google_Protobuf_FieldMask.self, "herald.v1.UpdateDeliveryRequest.update_mask")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.UpdateDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_UpdateDeliveryResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.UpdateDeliveryResponse"
 
@@ -810,6 +1019,31 @@ extension Herald_V1_UpdateDeliveryResponse {
         self.init()
         if let value = c.pointee.delivery {
             delivery = try Herald_V1_Delivery(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_UpdateDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.UpdateDeliveryResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -847,6 +1081,36 @@ extension Herald_V1_DeleteDeliveryRequest {
     }
 }
 
+extension Herald_V1_DeleteDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeleteDeliveryRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeleteDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_DeleteDeliveryResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.DeleteDeliveryResponse"
 
@@ -869,6 +1133,25 @@ extension Herald_V1_DeleteDeliveryResponse {
     /// Converts a message protobuf-c unpacked.
     init(_heraldC c: UnsafePointer<Herald__V1__DeleteDeliveryResponse>) throws(ProtobufDecodingError) {
         self.init()
+    }
+}
+
+extension Herald_V1_DeleteDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        .object([])
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -902,6 +1185,36 @@ extension Herald_V1_PrepareDeliveryRequest {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.PrepareDeliveryRequest.delivery_id")
         requestId = try _heraldString(c.pointee.request_id, "herald.v1.PrepareDeliveryRequest.request_id")
+    }
+}
+
+extension Herald_V1_PrepareDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PrepareDeliveryRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PrepareDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -941,6 +1254,31 @@ extension Herald_V1_PrepareDeliveryResponse {
     }
 }
 
+extension Herald_V1_PrepareDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.PrepareDeliveryResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_StopPreparationRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.StopPreparationRequest"
 
@@ -971,6 +1309,36 @@ extension Herald_V1_StopPreparationRequest {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.StopPreparationRequest.delivery_id")
         requestId = try _heraldString(c.pointee.request_id, "herald.v1.StopPreparationRequest.request_id")
+    }
+}
+
+extension Herald_V1_StopPreparationRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.StopPreparationRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.StopPreparationRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1010,6 +1378,31 @@ extension Herald_V1_StopPreparationResponse {
     }
 }
 
+extension Herald_V1_StopPreparationResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.StopPreparationResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_WatchPreparationRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.WatchPreparationRequest"
 
@@ -1036,6 +1429,31 @@ extension Herald_V1_WatchPreparationRequest {
     init(_heraldC c: UnsafePointer<Herald__V1__WatchPreparationRequest>) throws(ProtobufDecodingError) {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.WatchPreparationRequest.delivery_id")
+    }
+}
+
+extension Herald_V1_WatchPreparationRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.WatchPreparationRequest.delivery_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1075,6 +1493,31 @@ extension Herald_V1_WatchPreparationResponse {
     }
 }
 
+extension Herald_V1_WatchPreparationResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = progress {
+            members.append(ProtoJSON.Member("progress", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "progress":
+                progress = try _heraldJSONRead(member.value, as: Herald_V1_PreparationProgress.self, "herald.v1.WatchPreparationResponse.progress")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ListDeliveryLogsRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ListDeliveryLogsRequest"
 
@@ -1109,6 +1552,46 @@ extension Herald_V1_ListDeliveryLogsRequest {
         pageSize = c.pointee.page_size
         pageToken = try _heraldString(c.pointee.page_token, "herald.v1.ListDeliveryLogsRequest.page_token")
         minSeverity = Herald_V1_LogSeverity(rawValue: Int32(truncatingIfNeeded: c.pointee.min_severity.rawValue))
+    }
+}
+
+extension Herald_V1_ListDeliveryLogsRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if pageSize != 0 {
+            members.append(ProtoJSON.Member("pageSize", _heraldJSON(pageSize)))
+        }
+        if !pageToken.isEmpty {
+            members.append(ProtoJSON.Member("pageToken", _heraldJSON(pageToken)))
+        }
+        if minSeverity.rawValue != 0 {
+            members.append(ProtoJSON.Member("minSeverity", _heraldJSON(minSeverity)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListDeliveryLogsRequest.delivery_id")
+            case "pageSize", "page_size":
+                pageSize = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.ListDeliveryLogsRequest.page_size")
+            case "pageToken", "page_token":
+                pageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListDeliveryLogsRequest.page_token")
+            case "minSeverity", "min_severity":
+                minSeverity = try _heraldJSONRead(member.value, as: Herald_V1_LogSeverity.self, "herald.v1.ListDeliveryLogsRequest.min_severity")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1156,6 +1639,38 @@ extension Herald_V1_ListDeliveryLogsResponse {
             }
         }
         nextPageToken = try _heraldString(c.pointee.next_page_token, "herald.v1.ListDeliveryLogsResponse.next_page_token")
+    }
+}
+
+extension Herald_V1_ListDeliveryLogsResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !logEntries.isEmpty {
+            members.append(ProtoJSON.Member("logEntries", .array(logEntries.map { _heraldJSON($0) })))
+        }
+        if !nextPageToken.isEmpty {
+            members.append(ProtoJSON.Member("nextPageToken", _heraldJSON(nextPageToken)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "logEntries", "log_entries":
+                logEntries = try _heraldJSONArray(member.value, "herald.v1.ListDeliveryLogsResponse.log_entries").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_DeliveryLogEntry.self, "herald.v1.ListDeliveryLogsResponse.log_entries")
+                }
+            case "nextPageToken", "next_page_token":
+                nextPageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListDeliveryLogsResponse.next_page_token")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1208,6 +1723,48 @@ extension Herald_V1_ListExclusionsRequest {
     }
 }
 
+extension Herald_V1_ListExclusionsRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if pageSize != 0 {
+            members.append(ProtoJSON.Member("pageSize", _heraldJSON(pageSize)))
+        }
+        if !pageToken.isEmpty {
+            members.append(ProtoJSON.Member("pageToken", _heraldJSON(pageToken)))
+        }
+        if !causes.isEmpty {
+            members.append(ProtoJSON.Member("causes", .array(causes.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListExclusionsRequest.delivery_id")
+            case "pageSize", "page_size":
+                pageSize = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.ListExclusionsRequest.page_size")
+            case "pageToken", "page_token":
+                pageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListExclusionsRequest.page_token")
+            case "causes":
+                causes = try _heraldJSONArray(member.value, "herald.v1.ListExclusionsRequest.causes").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_ExclusionCause.self, "herald.v1.ListExclusionsRequest.causes")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ListExclusionsResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ListExclusionsResponse"
 
@@ -1255,6 +1812,38 @@ extension Herald_V1_ListExclusionsResponse {
     }
 }
 
+extension Herald_V1_ListExclusionsResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !exclusions.isEmpty {
+            members.append(ProtoJSON.Member("exclusions", .array(exclusions.map { _heraldJSON($0) })))
+        }
+        if !nextPageToken.isEmpty {
+            members.append(ProtoJSON.Member("nextPageToken", _heraldJSON(nextPageToken)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "exclusions":
+                exclusions = try _heraldJSONArray(member.value, "herald.v1.ListExclusionsResponse.exclusions").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_ExclusionEntry.self, "herald.v1.ListExclusionsResponse.exclusions")
+                }
+            case "nextPageToken", "next_page_token":
+                nextPageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListExclusionsResponse.next_page_token")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_SendDeliveryRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.SendDeliveryRequest"
 
@@ -1285,6 +1874,36 @@ extension Herald_V1_SendDeliveryRequest {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.SendDeliveryRequest.delivery_id")
         requestId = try _heraldString(c.pointee.request_id, "herald.v1.SendDeliveryRequest.request_id")
+    }
+}
+
+extension Herald_V1_SendDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.SendDeliveryRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.SendDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1324,6 +1943,31 @@ extension Herald_V1_SendDeliveryResponse {
     }
 }
 
+extension Herald_V1_SendDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.SendDeliveryResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_PauseDeliveryRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.PauseDeliveryRequest"
 
@@ -1354,6 +1998,36 @@ extension Herald_V1_PauseDeliveryRequest {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.PauseDeliveryRequest.delivery_id")
         requestId = try _heraldString(c.pointee.request_id, "herald.v1.PauseDeliveryRequest.request_id")
+    }
+}
+
+extension Herald_V1_PauseDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PauseDeliveryRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PauseDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1395,6 +2069,36 @@ extension Herald_V1_PauseDeliveryResponse {
     }
 }
 
+extension Herald_V1_PauseDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        if inFlightCount != 0 {
+            members.append(ProtoJSON.Member("inFlightCount", _heraldJSON(inFlightCount)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.PauseDeliveryResponse.delivery")
+            case "inFlightCount", "in_flight_count":
+                inFlightCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PauseDeliveryResponse.in_flight_count")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ResumeDeliveryRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ResumeDeliveryRequest"
 
@@ -1425,6 +2129,36 @@ extension Herald_V1_ResumeDeliveryRequest {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.ResumeDeliveryRequest.delivery_id")
         requestId = try _heraldString(c.pointee.request_id, "herald.v1.ResumeDeliveryRequest.request_id")
+    }
+}
+
+extension Herald_V1_ResumeDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ResumeDeliveryRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ResumeDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1464,6 +2198,31 @@ extension Herald_V1_ResumeDeliveryResponse {
     }
 }
 
+extension Herald_V1_ResumeDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.ResumeDeliveryResponse.delivery")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_CancelDeliveryRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.CancelDeliveryRequest"
 
@@ -1494,6 +2253,36 @@ extension Herald_V1_CancelDeliveryRequest {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.CancelDeliveryRequest.delivery_id")
         requestId = try _heraldString(c.pointee.request_id, "herald.v1.CancelDeliveryRequest.request_id")
+    }
+}
+
+extension Herald_V1_CancelDeliveryRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.CancelDeliveryRequest.delivery_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.CancelDeliveryRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1535,6 +2324,36 @@ extension Herald_V1_CancelDeliveryResponse {
     }
 }
 
+extension Herald_V1_CancelDeliveryResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = delivery {
+            members.append(ProtoJSON.Member("delivery", _heraldJSON(value)))
+        }
+        if cancelledCount != 0 {
+            members.append(ProtoJSON.Member("cancelledCount", _heraldJSON(cancelledCount)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "delivery":
+                delivery = try _heraldJSONRead(member.value, as: Herald_V1_Delivery.self, "herald.v1.CancelDeliveryResponse.delivery")
+            case "cancelledCount", "cancelled_count":
+                cancelledCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.CancelDeliveryResponse.cancelled_count")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_WatchSendingRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.WatchSendingRequest"
 
@@ -1561,6 +2380,31 @@ extension Herald_V1_WatchSendingRequest {
     init(_heraldC c: UnsafePointer<Herald__V1__WatchSendingRequest>) throws(ProtobufDecodingError) {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.WatchSendingRequest.delivery_id")
+    }
+}
+
+extension Herald_V1_WatchSendingRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.WatchSendingRequest.delivery_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1596,6 +2440,31 @@ extension Herald_V1_WatchSendingResponse {
         self.init()
         if let value = c.pointee.progress {
             progress = try Herald_V1_SendingProgress(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_WatchSendingResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = progress {
+            members.append(ProtoJSON.Member("progress", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "progress":
+                progress = try _heraldJSONRead(member.value, as: Herald_V1_SendingProgress.self, "herald.v1.WatchSendingResponse.progress")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }
@@ -1649,6 +2518,48 @@ extension Herald_V1_ListMessagesRequest {
     }
 }
 
+extension Herald_V1_ListMessagesRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if pageSize != 0 {
+            members.append(ProtoJSON.Member("pageSize", _heraldJSON(pageSize)))
+        }
+        if !pageToken.isEmpty {
+            members.append(ProtoJSON.Member("pageToken", _heraldJSON(pageToken)))
+        }
+        if !statuses.isEmpty {
+            members.append(ProtoJSON.Member("statuses", .array(statuses.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListMessagesRequest.delivery_id")
+            case "pageSize", "page_size":
+                pageSize = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.ListMessagesRequest.page_size")
+            case "pageToken", "page_token":
+                pageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListMessagesRequest.page_token")
+            case "statuses":
+                statuses = try _heraldJSONArray(member.value, "herald.v1.ListMessagesRequest.statuses").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_MessageStatus.self, "herald.v1.ListMessagesRequest.statuses")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ListMessagesResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ListMessagesResponse"
 
@@ -1696,6 +2607,38 @@ extension Herald_V1_ListMessagesResponse {
     }
 }
 
+extension Herald_V1_ListMessagesResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !messages.isEmpty {
+            members.append(ProtoJSON.Member("messages", .array(messages.map { _heraldJSON($0) })))
+        }
+        if !nextPageToken.isEmpty {
+            members.append(ProtoJSON.Member("nextPageToken", _heraldJSON(nextPageToken)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "messages":
+                messages = try _heraldJSONArray(member.value, "herald.v1.ListMessagesResponse.messages").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_DeliveryMessage.self, "herald.v1.ListMessagesResponse.messages")
+                }
+            case "nextPageToken", "next_page_token":
+                nextPageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListMessagesResponse.next_page_token")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_WatchKpisRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.WatchKpisRequest"
 
@@ -1722,6 +2665,31 @@ extension Herald_V1_WatchKpisRequest {
     init(_heraldC c: UnsafePointer<Herald__V1__WatchKpisRequest>) throws(ProtobufDecodingError) {
         self.init()
         deliveryId = try _heraldString(c.pointee.delivery_id, "herald.v1.WatchKpisRequest.delivery_id")
+    }
+}
+
+extension Herald_V1_WatchKpisRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.WatchKpisRequest.delivery_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -1757,6 +2725,31 @@ extension Herald_V1_WatchKpisResponse {
         self.init()
         if let value = c.pointee.update {
             update = try Herald_V1_KpiUpdate(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_WatchKpisResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = update {
+            members.append(ProtoJSON.Member("update", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "update":
+                update = try _heraldJSONRead(member.value, as: Herald_V1_KpiUpdate.self, "herald.v1.WatchKpisResponse.update")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }

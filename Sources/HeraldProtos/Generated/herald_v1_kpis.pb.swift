@@ -139,3 +139,128 @@ extension Herald_V1_DeliveryKpis {
         clickRate = c.pointee.click_rate
     }
 }
+
+extension Herald_V1_DeliveryKpis: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if targeted != 0 {
+            members.append(ProtoJSON.Member("targeted", _heraldJSON(targeted)))
+        }
+        if toDeliver != 0 {
+            members.append(ProtoJSON.Member("toDeliver", _heraldJSON(toDeliver)))
+        }
+        if sent != 0 {
+            members.append(ProtoJSON.Member("sent", _heraldJSON(sent)))
+        }
+        if delivered != 0 {
+            members.append(ProtoJSON.Member("delivered", _heraldJSON(delivered)))
+        }
+        if failed != 0 {
+            members.append(ProtoJSON.Member("failed", _heraldJSON(failed)))
+        }
+        if pending != 0 {
+            members.append(ProtoJSON.Member("pending", _heraldJSON(pending)))
+        }
+        if cancelled != 0 {
+            members.append(ProtoJSON.Member("cancelled", _heraldJSON(cancelled)))
+        }
+        if opens != 0 {
+            members.append(ProtoJSON.Member("opens", _heraldJSON(opens)))
+        }
+        if machineOpens != 0 {
+            members.append(ProtoJSON.Member("machineOpens", _heraldJSON(machineOpens)))
+        }
+        if totalOpens != 0 {
+            members.append(ProtoJSON.Member("totalOpens", _heraldJSON(totalOpens)))
+        }
+        if clicks != 0 {
+            members.append(ProtoJSON.Member("clicks", _heraldJSON(clicks)))
+        }
+        if totalClicks != 0 {
+            members.append(ProtoJSON.Member("totalClicks", _heraldJSON(totalClicks)))
+        }
+        if unsubscribes != 0 {
+            members.append(ProtoJSON.Member("unsubscribes", _heraldJSON(unsubscribes)))
+        }
+        if hardBounces != 0 {
+            members.append(ProtoJSON.Member("hardBounces", _heraldJSON(hardBounces)))
+        }
+        if softBounces != 0 {
+            members.append(ProtoJSON.Member("softBounces", _heraldJSON(softBounces)))
+        }
+        if complaints != 0 {
+            members.append(ProtoJSON.Member("complaints", _heraldJSON(complaints)))
+        }
+        if throughput.bitPattern != 0 {
+            members.append(ProtoJSON.Member("throughput", _heraldJSON(throughput)))
+        }
+        if deliveryRate.bitPattern != 0 {
+            members.append(ProtoJSON.Member("deliveryRate", _heraldJSON(deliveryRate)))
+        }
+        if deliveryRateToDeliver.bitPattern != 0 {
+            members.append(ProtoJSON.Member("deliveryRateToDeliver", _heraldJSON(deliveryRateToDeliver)))
+        }
+        if openRate.bitPattern != 0 {
+            members.append(ProtoJSON.Member("openRate", _heraldJSON(openRate)))
+        }
+        if clickRate.bitPattern != 0 {
+            members.append(ProtoJSON.Member("clickRate", _heraldJSON(clickRate)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "targeted":
+                targeted = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.targeted")
+            case "toDeliver", "to_deliver":
+                toDeliver = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.to_deliver")
+            case "sent":
+                sent = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.sent")
+            case "delivered":
+                delivered = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.delivered")
+            case "failed":
+                failed = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.failed")
+            case "pending":
+                pending = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.pending")
+            case "cancelled":
+                cancelled = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.cancelled")
+            case "opens":
+                opens = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.opens")
+            case "machineOpens", "machine_opens":
+                machineOpens = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.machine_opens")
+            case "totalOpens", "total_opens":
+                totalOpens = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.total_opens")
+            case "clicks":
+                clicks = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.clicks")
+            case "totalClicks", "total_clicks":
+                totalClicks = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.total_clicks")
+            case "unsubscribes":
+                unsubscribes = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.unsubscribes")
+            case "hardBounces", "hard_bounces":
+                hardBounces = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.hard_bounces")
+            case "softBounces", "soft_bounces":
+                softBounces = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.soft_bounces")
+            case "complaints":
+                complaints = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.DeliveryKpis.complaints")
+            case "throughput":
+                throughput = try _heraldJSONRead(member.value, as: Double.self, "herald.v1.DeliveryKpis.throughput")
+            case "deliveryRate", "delivery_rate":
+                deliveryRate = try _heraldJSONRead(member.value, as: Double.self, "herald.v1.DeliveryKpis.delivery_rate")
+            case "deliveryRateToDeliver", "delivery_rate_to_deliver":
+                deliveryRateToDeliver = try _heraldJSONRead(member.value, as: Double.self, "herald.v1.DeliveryKpis.delivery_rate_to_deliver")
+            case "openRate", "open_rate":
+                openRate = try _heraldJSONRead(member.value, as: Double.self, "herald.v1.DeliveryKpis.open_rate")
+            case "clickRate", "click_rate":
+                clickRate = try _heraldJSONRead(member.value, as: Double.self, "herald.v1.DeliveryKpis.click_rate")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 internal import CHeraldProtos
 
 /// Outcome state of a preparation run.
-public enum Herald_V1_PreparationState: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_PreparationState: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// No preparation has run.
     case unspecified // = 0
     /// The preparation is running.
@@ -48,6 +48,30 @@ public enum Herald_V1_PreparationState: Sendable, Hashable, RawRepresentable, Ca
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .running, .succeeded, .failed, .stopped]
 
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "PREPARATION_STATE_UNSPECIFIED"
+        case 1: "PREPARATION_STATE_RUNNING"
+        case 2: "PREPARATION_STATE_SUCCEEDED"
+        case 3: "PREPARATION_STATE_FAILED"
+        case 4: "PREPARATION_STATE_STOPPED"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "PREPARATION_STATE_UNSPECIFIED": self.init(rawValue: 0)
+        case "PREPARATION_STATE_RUNNING": self.init(rawValue: 1)
+        case "PREPARATION_STATE_SUCCEEDED": self.init(rawValue: 2)
+        case "PREPARATION_STATE_FAILED": self.init(rawValue: 3)
+        case "PREPARATION_STATE_STOPPED": self.init(rawValue: 4)
+        default: return nil
+        }
+    }
+
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.rawValue == rhs.rawValue
@@ -59,7 +83,7 @@ public enum Herald_V1_PreparationState: Sendable, Hashable, RawRepresentable, Ca
 }
 
 /// Phase of a running preparation, in order.
-public enum Herald_V1_PreparationPhase: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_PreparationPhase: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not running.
     case unspecified // = 0
     /// Evaluating the audience filter and the address checks.
@@ -102,6 +126,30 @@ public enum Herald_V1_PreparationPhase: Sendable, Hashable, RawRepresentable, Ca
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .targeting, .rules, .personalizing, .finalizing]
 
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "PREPARATION_PHASE_UNSPECIFIED"
+        case 1: "PREPARATION_PHASE_TARGETING"
+        case 2: "PREPARATION_PHASE_RULES"
+        case 3: "PREPARATION_PHASE_PERSONALIZING"
+        case 4: "PREPARATION_PHASE_FINALIZING"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "PREPARATION_PHASE_UNSPECIFIED": self.init(rawValue: 0)
+        case "PREPARATION_PHASE_TARGETING": self.init(rawValue: 1)
+        case "PREPARATION_PHASE_RULES": self.init(rawValue: 2)
+        case "PREPARATION_PHASE_PERSONALIZING": self.init(rawValue: 3)
+        case "PREPARATION_PHASE_FINALIZING": self.init(rawValue: 4)
+        default: return nil
+        }
+    }
+
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.rawValue == rhs.rawValue
@@ -114,7 +162,7 @@ public enum Herald_V1_PreparationPhase: Sendable, Hashable, RawRepresentable, Ca
 
 /// Why a targeted profile gets no message. Numbers follow the reference
 /// campaign tool and must not change.
-public enum Herald_V1_ExclusionCause: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_ExclusionCause: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not set; in a filter, means "any cause".
     case unspecified // = 0
     /// The profile has no email address.
@@ -181,6 +229,42 @@ public enum Herald_V1_ExclusionCause: Sendable, Hashable, RawRepresentable, Case
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .addressNotSpecified, .denylisted, .quarantined, .duplicate, .excludedByFilter, .excludedAfterArbitration, .badQualityAddress, .targetLimited, .personalizationError, .controlGroup]
 
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "EXCLUSION_CAUSE_UNSPECIFIED"
+        case 7: "EXCLUSION_CAUSE_ADDRESS_NOT_SPECIFIED"
+        case 8: "EXCLUSION_CAUSE_DENYLISTED"
+        case 9: "EXCLUSION_CAUSE_QUARANTINED"
+        case 10: "EXCLUSION_CAUSE_DUPLICATE"
+        case 11: "EXCLUSION_CAUSE_EXCLUDED_BY_FILTER"
+        case 12: "EXCLUSION_CAUSE_EXCLUDED_AFTER_ARBITRATION"
+        case 14: "EXCLUSION_CAUSE_BAD_QUALITY_ADDRESS"
+        case 17: "EXCLUSION_CAUSE_TARGET_LIMITED"
+        case 21: "EXCLUSION_CAUSE_PERSONALIZATION_ERROR"
+        case 127: "EXCLUSION_CAUSE_CONTROL_GROUP"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "EXCLUSION_CAUSE_UNSPECIFIED": self.init(rawValue: 0)
+        case "EXCLUSION_CAUSE_ADDRESS_NOT_SPECIFIED": self.init(rawValue: 7)
+        case "EXCLUSION_CAUSE_DENYLISTED": self.init(rawValue: 8)
+        case "EXCLUSION_CAUSE_QUARANTINED": self.init(rawValue: 9)
+        case "EXCLUSION_CAUSE_DUPLICATE": self.init(rawValue: 10)
+        case "EXCLUSION_CAUSE_EXCLUDED_BY_FILTER": self.init(rawValue: 11)
+        case "EXCLUSION_CAUSE_EXCLUDED_AFTER_ARBITRATION": self.init(rawValue: 12)
+        case "EXCLUSION_CAUSE_BAD_QUALITY_ADDRESS": self.init(rawValue: 14)
+        case "EXCLUSION_CAUSE_TARGET_LIMITED": self.init(rawValue: 17)
+        case "EXCLUSION_CAUSE_PERSONALIZATION_ERROR": self.init(rawValue: 21)
+        case "EXCLUSION_CAUSE_CONTROL_GROUP": self.init(rawValue: 127)
+        default: return nil
+        }
+    }
+
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.rawValue == rhs.rawValue
@@ -192,7 +276,7 @@ public enum Herald_V1_ExclusionCause: Sendable, Hashable, RawRepresentable, Case
 }
 
 /// Severity of a preparation log entry.
-public enum Herald_V1_LogSeverity: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_LogSeverity: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not set; in a filter, means "all severities".
     case unspecified // = 0
     /// Informational.
@@ -230,6 +314,28 @@ public enum Herald_V1_LogSeverity: Sendable, Hashable, RawRepresentable, CaseIte
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .info, .warning, .error]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "LOG_SEVERITY_UNSPECIFIED"
+        case 1: "LOG_SEVERITY_INFO"
+        case 2: "LOG_SEVERITY_WARNING"
+        case 3: "LOG_SEVERITY_ERROR"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "LOG_SEVERITY_UNSPECIFIED": self.init(rawValue: 0)
+        case "LOG_SEVERITY_INFO": self.init(rawValue: 1)
+        case "LOG_SEVERITY_WARNING": self.init(rawValue: 2)
+        case "LOG_SEVERITY_ERROR": self.init(rawValue: 3)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -404,6 +510,36 @@ extension Herald_V1_ExclusionCount {
     }
 }
 
+extension Herald_V1_ExclusionCount: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if cause.rawValue != 0 {
+            members.append(ProtoJSON.Member("cause", _heraldJSON(cause)))
+        }
+        if count != 0 {
+            members.append(ProtoJSON.Member("count", _heraldJSON(count)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "cause":
+                cause = try _heraldJSONRead(member.value, as: Herald_V1_ExclusionCause.self, "herald.v1.ExclusionCount.cause")
+            case "count":
+                count = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.ExclusionCount.count")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_PreparationKpis: ProtobufMessage {
     public static let protoMessageName = "herald.v1.PreparationKpis"
 
@@ -448,6 +584,48 @@ extension Herald_V1_PreparationKpis {
             for i in 0..<c.pointee.n_exclusion_counts {
                 guard let element = elements[i] else { throw ProtobufDecodingError(.malformed, messageName: "herald.v1.PreparationKpis") }
                 exclusionCounts.append(try Herald_V1_ExclusionCount(_heraldC: element))
+            }
+        }
+    }
+}
+
+extension Herald_V1_PreparationKpis: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if targeted != 0 {
+            members.append(ProtoJSON.Member("targeted", _heraldJSON(targeted)))
+        }
+        if toDeliver != 0 {
+            members.append(ProtoJSON.Member("toDeliver", _heraldJSON(toDeliver)))
+        }
+        if toExclude != 0 {
+            members.append(ProtoJSON.Member("toExclude", _heraldJSON(toExclude)))
+        }
+        if !exclusionCounts.isEmpty {
+            members.append(ProtoJSON.Member("exclusionCounts", .array(exclusionCounts.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "targeted":
+                targeted = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationKpis.targeted")
+            case "toDeliver", "to_deliver":
+                toDeliver = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationKpis.to_deliver")
+            case "toExclude", "to_exclude":
+                toExclude = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationKpis.to_exclude")
+            case "exclusionCounts", "exclusion_counts":
+                exclusionCounts = try _heraldJSONArray(member.value, "herald.v1.PreparationKpis.exclusion_counts").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_ExclusionCount.self, "herald.v1.PreparationKpis.exclusion_counts")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }
@@ -523,6 +701,66 @@ extension Herald_V1_PreparationSummary {
     }
 }
 
+extension Herald_V1_PreparationSummary: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if state.rawValue != 0 {
+            members.append(ProtoJSON.Member("state", _heraldJSON(state)))
+        }
+        if phase.rawValue != 0 {
+            members.append(ProtoJSON.Member("phase", _heraldJSON(phase)))
+        }
+        if let value = kpis {
+            members.append(ProtoJSON.Member("kpis", _heraldJSON(value)))
+        }
+        if errorCount != 0 {
+            members.append(ProtoJSON.Member("errorCount", _heraldJSON(errorCount)))
+        }
+        if warningCount != 0 {
+            members.append(ProtoJSON.Member("warningCount", _heraldJSON(warningCount)))
+        }
+        if !snapshotHash.isEmpty {
+            members.append(ProtoJSON.Member("snapshotHash", _heraldJSON(snapshotHash)))
+        }
+        if let value = startTime {
+            members.append(ProtoJSON.Member("startTime", _heraldJSON(value)))
+        }
+        if let value = endTime {
+            members.append(ProtoJSON.Member("endTime", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "state":
+                state = try _heraldJSONRead(member.value, as: Herald_V1_PreparationState.self, "herald.v1.PreparationSummary.state")
+            case "phase":
+                phase = try _heraldJSONRead(member.value, as: Herald_V1_PreparationPhase.self, "herald.v1.PreparationSummary.phase")
+            case "kpis":
+                kpis = try _heraldJSONRead(member.value, as: Herald_V1_PreparationKpis.self, "herald.v1.PreparationSummary.kpis")
+            case "errorCount", "error_count":
+                errorCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationSummary.error_count")
+            case "warningCount", "warning_count":
+                warningCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationSummary.warning_count")
+            case "snapshotHash", "snapshot_hash":
+                snapshotHash = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PreparationSummary.snapshot_hash")
+            case "startTime", "start_time":
+                startTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.PreparationSummary.start_time")
+            case "endTime", "end_time":
+                endTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.PreparationSummary.end_time")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_DeliveryLogEntry: ProtobufMessage {
     public static let protoMessageName = "herald.v1.DeliveryLogEntry"
 
@@ -575,6 +813,56 @@ extension Herald_V1_DeliveryLogEntry {
     }
 }
 
+extension Herald_V1_DeliveryLogEntry: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = time {
+            members.append(ProtoJSON.Member("time", _heraldJSON(value)))
+        }
+        if severity.rawValue != 0 {
+            members.append(ProtoJSON.Member("severity", _heraldJSON(severity)))
+        }
+        if !message.isEmpty {
+            members.append(ProtoJSON.Member("message", _heraldJSON(message)))
+        }
+        if !code.isEmpty {
+            members.append(ProtoJSON.Member("code", _heraldJSON(code)))
+        }
+        if phase.rawValue != 0 {
+            members.append(ProtoJSON.Member("phase", _heraldJSON(phase)))
+        }
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "time":
+                time = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.DeliveryLogEntry.time")
+            case "severity":
+                severity = try _heraldJSONRead(member.value, as: Herald_V1_LogSeverity.self, "herald.v1.DeliveryLogEntry.severity")
+            case "message":
+                message = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryLogEntry.message")
+            case "code":
+                code = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryLogEntry.code")
+            case "phase":
+                phase = try _heraldJSONRead(member.value, as: Herald_V1_PreparationPhase.self, "herald.v1.DeliveryLogEntry.phase")
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryLogEntry.profile_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ExclusionEntry: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ExclusionEntry"
 
@@ -611,6 +899,46 @@ extension Herald_V1_ExclusionEntry {
         address = try _heraldString(c.pointee.address, "herald.v1.ExclusionEntry.address")
         cause = Herald_V1_ExclusionCause(rawValue: Int32(truncatingIfNeeded: c.pointee.cause.rawValue))
         ruleName = try _heraldString(c.pointee.rule_name, "herald.v1.ExclusionEntry.rule_name")
+    }
+}
+
+extension Herald_V1_ExclusionEntry: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        if !address.isEmpty {
+            members.append(ProtoJSON.Member("address", _heraldJSON(address)))
+        }
+        if cause.rawValue != 0 {
+            members.append(ProtoJSON.Member("cause", _heraldJSON(cause)))
+        }
+        if !ruleName.isEmpty {
+            members.append(ProtoJSON.Member("ruleName", _heraldJSON(ruleName)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ExclusionEntry.profile_id")
+            case "address":
+                address = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ExclusionEntry.address")
+            case "cause":
+                cause = try _heraldJSONRead(member.value, as: Herald_V1_ExclusionCause.self, "herald.v1.ExclusionEntry.cause")
+            case "ruleName", "rule_name":
+                ruleName = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ExclusionEntry.rule_name")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -691,6 +1019,78 @@ extension Herald_V1_PreparationProgress {
         }
         if let value = c.pointee.update_time {
             updateTime = try Google_Protobuf_Timestamp(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_PreparationProgress: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if state.rawValue != 0 {
+            members.append(ProtoJSON.Member("state", _heraldJSON(state)))
+        }
+        if phase.rawValue != 0 {
+            members.append(ProtoJSON.Member("phase", _heraldJSON(phase)))
+        }
+        if processed != 0 {
+            members.append(ProtoJSON.Member("processed", _heraldJSON(processed)))
+        }
+        if total != 0 {
+            members.append(ProtoJSON.Member("total", _heraldJSON(total)))
+        }
+        if let value = kpis {
+            members.append(ProtoJSON.Member("kpis", _heraldJSON(value)))
+        }
+        if errorCount != 0 {
+            members.append(ProtoJSON.Member("errorCount", _heraldJSON(errorCount)))
+        }
+        if warningCount != 0 {
+            members.append(ProtoJSON.Member("warningCount", _heraldJSON(warningCount)))
+        }
+        if !newLogEntries.isEmpty {
+            members.append(ProtoJSON.Member("newLogEntries", .array(newLogEntries.map { _heraldJSON($0) })))
+        }
+        if let value = updateTime {
+            members.append(ProtoJSON.Member("updateTime", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.PreparationProgress.delivery_id")
+            case "state":
+                state = try _heraldJSONRead(member.value, as: Herald_V1_PreparationState.self, "herald.v1.PreparationProgress.state")
+            case "phase":
+                phase = try _heraldJSONRead(member.value, as: Herald_V1_PreparationPhase.self, "herald.v1.PreparationProgress.phase")
+            case "processed":
+                processed = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationProgress.processed")
+            case "total":
+                total = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationProgress.total")
+            case "kpis":
+                kpis = try _heraldJSONRead(member.value, as: Herald_V1_PreparationKpis.self, "herald.v1.PreparationProgress.kpis")
+            case "errorCount", "error_count":
+                errorCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationProgress.error_count")
+            case "warningCount", "warning_count":
+                warningCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.PreparationProgress.warning_count")
+            case "newLogEntries", "new_log_entries":
+                newLogEntries = try _heraldJSONArray(member.value, "herald.v1.PreparationProgress.new_log_entries").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_DeliveryLogEntry.self, "herald.v1.PreparationProgress.new_log_entries")
+                }
+            case "updateTime", "update_time":
+                updateTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.PreparationProgress.update_time")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ internal import CHeraldProtos
 
 /// Subscription status of a profile. Only SUBSCRIBED profiles can be targeted;
 /// the others are excluded with EXCLUSION_CAUSE_DENYLISTED.
-public enum Herald_V1_Subscription: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_Subscription: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not set. In a write, treated as SUBSCRIBED for a new profile and as
     /// "keep the current status" for an existing one.
     case unspecified // = 0
@@ -44,6 +44,28 @@ public enum Herald_V1_Subscription: Sendable, Hashable, RawRepresentable, CaseIt
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .subscribed, .unsubscribed, .denylisted]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "SUBSCRIPTION_UNSPECIFIED"
+        case 1: "SUBSCRIPTION_SUBSCRIBED"
+        case 2: "SUBSCRIPTION_UNSUBSCRIBED"
+        case 3: "SUBSCRIPTION_DENYLISTED"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "SUBSCRIPTION_UNSPECIFIED": self.init(rawValue: 0)
+        case "SUBSCRIPTION_SUBSCRIBED": self.init(rawValue: 1)
+        case "SUBSCRIPTION_UNSUBSCRIBED": self.init(rawValue: 2)
+        case "SUBSCRIPTION_DENYLISTED": self.init(rawValue: 3)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -201,6 +223,85 @@ extension Herald_V1_Profile {
         }
         if let value = c.pointee.updated_at {
             updatedAt = try Google_Protobuf_Timestamp(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_Profile: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !id.isEmpty {
+            members.append(ProtoJSON.Member("id", _heraldJSON(id)))
+        }
+        if !email.isEmpty {
+            members.append(ProtoJSON.Member("email", _heraldJSON(email)))
+        }
+        if !firstName.isEmpty {
+            members.append(ProtoJSON.Member("firstName", _heraldJSON(firstName)))
+        }
+        if !lastName.isEmpty {
+            members.append(ProtoJSON.Member("lastName", _heraldJSON(lastName)))
+        }
+        if !locale.isEmpty {
+            members.append(ProtoJSON.Member("locale", _heraldJSON(locale)))
+        }
+        if !timeZone.isEmpty {
+            members.append(ProtoJSON.Member("timeZone", _heraldJSON(timeZone)))
+        }
+        if !tags.isEmpty {
+            members.append(ProtoJSON.Member("tags", .array(tags.map { _heraldJSON($0) })))
+        }
+        if !attributes.isEmpty {
+            members.append(ProtoJSON.Member("attributes", _heraldJSONMap(attributes, key: { _heraldJSONKey($0) }, value: { _heraldJSON($0) })))
+        }
+        if subscription.rawValue != 0 {
+            members.append(ProtoJSON.Member("subscription", _heraldJSON(subscription)))
+        }
+        if let value = createdAt {
+            members.append(ProtoJSON.Member("createdAt", _heraldJSON(value)))
+        }
+        if let value = updatedAt {
+            members.append(ProtoJSON.Member("updatedAt", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "id":
+                id = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Profile.id")
+            case "email":
+                email = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Profile.email")
+            case "firstName", "first_name":
+                firstName = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Profile.first_name")
+            case "lastName", "last_name":
+                lastName = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Profile.last_name")
+            case "locale":
+                locale = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Profile.locale")
+            case "timeZone", "time_zone":
+                timeZone = try _heraldJSONRead(member.value, as: String.self, "herald.v1.Profile.time_zone")
+            case "tags":
+                tags = try _heraldJSONArray(member.value, "herald.v1.Profile.tags").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: String.self, "herald.v1.Profile.tags")
+                }
+            case "attributes":
+                for entry in try _heraldJSONMembers(member.value, "herald.v1.Profile.attributes") {
+                    attributes[try _heraldJSONReadKey(entry.key, as: String.self, "herald.v1.Profile.attributes")] = try _heraldJSONRead(entry.value, as: String.self, "herald.v1.Profile.attributes")
+                }
+            case "subscription":
+                subscription = try _heraldJSONRead(member.value, as: Herald_V1_Subscription.self, "herald.v1.Profile.subscription")
+            case "createdAt", "created_at":
+                createdAt = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.Profile.created_at")
+            case "updatedAt", "updated_at":
+                updatedAt = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.Profile.updated_at")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }

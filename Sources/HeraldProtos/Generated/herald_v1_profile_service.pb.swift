@@ -236,6 +236,38 @@ extension Herald_V1_UpsertProfilesRequest {
     }
 }
 
+extension Herald_V1_UpsertProfilesRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !profiles.isEmpty {
+            members.append(ProtoJSON.Member("profiles", .array(profiles.map { _heraldJSON($0) })))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profiles":
+                profiles = try _heraldJSONArray(member.value, "herald.v1.UpsertProfilesRequest.profiles").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_Profile.self, "herald.v1.UpsertProfilesRequest.profiles")
+                }
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.UpsertProfilesRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ProfileRowError: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ProfileRowError"
 
@@ -268,6 +300,41 @@ extension Herald_V1_ProfileRowError {
         index = c.pointee.index
         profileId = try _heraldString(c.pointee.profile_id, "herald.v1.ProfileRowError.profile_id")
         message = try _heraldString(c.pointee.message, "herald.v1.ProfileRowError.message")
+    }
+}
+
+extension Herald_V1_ProfileRowError: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if index != 0 {
+            members.append(ProtoJSON.Member("index", _heraldJSON(index)))
+        }
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        if !message.isEmpty {
+            members.append(ProtoJSON.Member("message", _heraldJSON(message)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "index":
+                index = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.ProfileRowError.index")
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ProfileRowError.profile_id")
+            case "message":
+                message = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ProfileRowError.message")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -318,6 +385,43 @@ extension Herald_V1_UpsertProfilesResponse {
     }
 }
 
+extension Herald_V1_UpsertProfilesResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if insertedCount != 0 {
+            members.append(ProtoJSON.Member("insertedCount", _heraldJSON(insertedCount)))
+        }
+        if updatedCount != 0 {
+            members.append(ProtoJSON.Member("updatedCount", _heraldJSON(updatedCount)))
+        }
+        if !errors.isEmpty {
+            members.append(ProtoJSON.Member("errors", .array(errors.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "insertedCount", "inserted_count":
+                insertedCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.UpsertProfilesResponse.inserted_count")
+            case "updatedCount", "updated_count":
+                updatedCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.UpsertProfilesResponse.updated_count")
+            case "errors":
+                errors = try _heraldJSONArray(member.value, "herald.v1.UpsertProfilesResponse.errors").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_ProfileRowError.self, "herald.v1.UpsertProfilesResponse.errors")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_GetProfileRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.GetProfileRequest"
 
@@ -344,6 +448,31 @@ extension Herald_V1_GetProfileRequest {
     init(_heraldC c: UnsafePointer<Herald__V1__GetProfileRequest>) throws(ProtobufDecodingError) {
         self.init()
         profileId = try _heraldString(c.pointee.profile_id, "herald.v1.GetProfileRequest.profile_id")
+    }
+}
+
+extension Herald_V1_GetProfileRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.GetProfileRequest.profile_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -383,6 +512,31 @@ extension Herald_V1_GetProfileResponse {
     }
 }
 
+extension Herald_V1_GetProfileResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = profile {
+            members.append(ProtoJSON.Member("profile", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profile":
+                profile = try _heraldJSONRead(member.value, as: Herald_V1_Profile.self, "herald.v1.GetProfileResponse.profile")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ListProfilesRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ListProfilesRequest"
 
@@ -415,6 +569,41 @@ extension Herald_V1_ListProfilesRequest {
         pageSize = c.pointee.page_size
         pageToken = try _heraldString(c.pointee.page_token, "herald.v1.ListProfilesRequest.page_token")
         filter = try _heraldString(c.pointee.filter, "herald.v1.ListProfilesRequest.filter")
+    }
+}
+
+extension Herald_V1_ListProfilesRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if pageSize != 0 {
+            members.append(ProtoJSON.Member("pageSize", _heraldJSON(pageSize)))
+        }
+        if !pageToken.isEmpty {
+            members.append(ProtoJSON.Member("pageToken", _heraldJSON(pageToken)))
+        }
+        if !filter.isEmpty {
+            members.append(ProtoJSON.Member("filter", _heraldJSON(filter)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "pageSize", "page_size":
+                pageSize = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.ListProfilesRequest.page_size")
+            case "pageToken", "page_token":
+                pageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListProfilesRequest.page_token")
+            case "filter":
+                filter = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListProfilesRequest.filter")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -465,6 +654,38 @@ extension Herald_V1_ListProfilesResponse {
     }
 }
 
+extension Herald_V1_ListProfilesResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !profiles.isEmpty {
+            members.append(ProtoJSON.Member("profiles", .array(profiles.map { _heraldJSON($0) })))
+        }
+        if !nextPageToken.isEmpty {
+            members.append(ProtoJSON.Member("nextPageToken", _heraldJSON(nextPageToken)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profiles":
+                profiles = try _heraldJSONArray(member.value, "herald.v1.ListProfilesResponse.profiles").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_Profile.self, "herald.v1.ListProfilesResponse.profiles")
+                }
+            case "nextPageToken", "next_page_token":
+                nextPageToken = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ListProfilesResponse.next_page_token")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_CountAudienceRequest: ProtobufMessage {
     public static let protoMessageName = "herald.v1.CountAudienceRequest"
 
@@ -494,6 +715,31 @@ extension Herald_V1_CountAudienceRequest {
     }
 }
 
+extension Herald_V1_CountAudienceRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !filter.isEmpty {
+            members.append(ProtoJSON.Member("filter", _heraldJSON(filter)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "filter":
+                filter = try _heraldJSONRead(member.value, as: String.self, "herald.v1.CountAudienceRequest.filter")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_CountAudienceResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.CountAudienceResponse"
 
@@ -518,6 +764,31 @@ extension Herald_V1_CountAudienceResponse {
     init(_heraldC c: UnsafePointer<Herald__V1__CountAudienceResponse>) throws(ProtobufDecodingError) {
         self.init()
         count = c.pointee.count
+    }
+}
+
+extension Herald_V1_CountAudienceResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if count != 0 {
+            members.append(ProtoJSON.Member("count", _heraldJSON(count)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "count":
+                count = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.CountAudienceResponse.count")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -554,6 +825,36 @@ extension Herald_V1_DeleteProfileRequest {
     }
 }
 
+extension Herald_V1_DeleteProfileRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeleteProfileRequest.profile_id")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeleteProfileRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_DeleteProfileResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.DeleteProfileResponse"
 
@@ -576,6 +877,25 @@ extension Herald_V1_DeleteProfileResponse {
     /// Converts a message protobuf-c unpacked.
     init(_heraldC c: UnsafePointer<Herald__V1__DeleteProfileResponse>) throws(ProtobufDecodingError) {
         self.init()
+    }
+}
+
+extension Herald_V1_DeleteProfileResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        .object([])
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -614,6 +934,41 @@ extension Herald_V1_SetSubscriptionRequest {
     }
 }
 
+extension Herald_V1_SetSubscriptionRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        if subscription.rawValue != 0 {
+            members.append(ProtoJSON.Member("subscription", _heraldJSON(subscription)))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.SetSubscriptionRequest.profile_id")
+            case "subscription":
+                subscription = try _heraldJSONRead(member.value, as: Herald_V1_Subscription.self, "herald.v1.SetSubscriptionRequest.subscription")
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.SetSubscriptionRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_SetSubscriptionResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.SetSubscriptionResponse"
 
@@ -646,6 +1001,31 @@ extension Herald_V1_SetSubscriptionResponse {
         self.init()
         if let value = c.pointee.profile {
             profile = try Herald_V1_Profile(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_SetSubscriptionResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if let value = profile {
+            members.append(ProtoJSON.Member("profile", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "profile":
+                profile = try _heraldJSONRead(member.value, as: Herald_V1_Profile.self, "herald.v1.SetSubscriptionResponse.profile")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 internal import CHeraldProtos
 
 /// Status of one recipient's message in the ledger.
-public enum Herald_V1_MessageStatus: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_MessageStatus: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not set; in a filter, means "any status".
     case unspecified // = 0
     /// Not sent yet, or waiting for a retry.
@@ -47,6 +47,30 @@ public enum Herald_V1_MessageStatus: Sendable, Hashable, RawRepresentable, CaseI
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .pending, .sent, .failed, .cancelled]
 
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "MESSAGE_STATUS_UNSPECIFIED"
+        case 1: "MESSAGE_STATUS_PENDING"
+        case 2: "MESSAGE_STATUS_SENT"
+        case 3: "MESSAGE_STATUS_FAILED"
+        case 4: "MESSAGE_STATUS_CANCELLED"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "MESSAGE_STATUS_UNSPECIFIED": self.init(rawValue: 0)
+        case "MESSAGE_STATUS_PENDING": self.init(rawValue: 1)
+        case "MESSAGE_STATUS_SENT": self.init(rawValue: 2)
+        case "MESSAGE_STATUS_FAILED": self.init(rawValue: 3)
+        case "MESSAGE_STATUS_CANCELLED": self.init(rawValue: 4)
+        default: return nil
+        }
+    }
+
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.rawValue == rhs.rawValue
@@ -58,7 +82,7 @@ public enum Herald_V1_MessageStatus: Sendable, Hashable, RawRepresentable, CaseI
 }
 
 /// Why a message failed (or bounced).
-public enum Herald_V1_FailureReason: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_FailureReason: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// No failure.
     case unspecified // = 0
     /// The mailbox does not exist (hard; quarantines the address).
@@ -124,6 +148,42 @@ public enum Herald_V1_FailureReason: Sendable, Hashable, RawRepresentable, CaseI
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .userUnknown, .invalidDomain, .mailboxFull, .refused, .unreachable, .expired, .rejectedContent, .transientExhausted, .quarantined, .other]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "FAILURE_REASON_UNSPECIFIED"
+        case 1: "FAILURE_REASON_USER_UNKNOWN"
+        case 2: "FAILURE_REASON_INVALID_DOMAIN"
+        case 3: "FAILURE_REASON_MAILBOX_FULL"
+        case 4: "FAILURE_REASON_REFUSED"
+        case 5: "FAILURE_REASON_UNREACHABLE"
+        case 6: "FAILURE_REASON_EXPIRED"
+        case 7: "FAILURE_REASON_REJECTED_CONTENT"
+        case 8: "FAILURE_REASON_TRANSIENT_EXHAUSTED"
+        case 9: "FAILURE_REASON_QUARANTINED"
+        case 10: "FAILURE_REASON_OTHER"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "FAILURE_REASON_UNSPECIFIED": self.init(rawValue: 0)
+        case "FAILURE_REASON_USER_UNKNOWN": self.init(rawValue: 1)
+        case "FAILURE_REASON_INVALID_DOMAIN": self.init(rawValue: 2)
+        case "FAILURE_REASON_MAILBOX_FULL": self.init(rawValue: 3)
+        case "FAILURE_REASON_REFUSED": self.init(rawValue: 4)
+        case "FAILURE_REASON_UNREACHABLE": self.init(rawValue: 5)
+        case "FAILURE_REASON_EXPIRED": self.init(rawValue: 6)
+        case "FAILURE_REASON_REJECTED_CONTENT": self.init(rawValue: 7)
+        case "FAILURE_REASON_TRANSIENT_EXHAUSTED": self.init(rawValue: 8)
+        case "FAILURE_REASON_QUARANTINED": self.init(rawValue: 9)
+        case "FAILURE_REASON_OTHER": self.init(rawValue: 10)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -324,6 +384,86 @@ extension Herald_V1_DeliveryMessage {
     }
 }
 
+extension Herald_V1_DeliveryMessage: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if !profileId.isEmpty {
+            members.append(ProtoJSON.Member("profileId", _heraldJSON(profileId)))
+        }
+        if !address.isEmpty {
+            members.append(ProtoJSON.Member("address", _heraldJSON(address)))
+        }
+        if status.rawValue != 0 {
+            members.append(ProtoJSON.Member("status", _heraldJSON(status)))
+        }
+        if failureReason.rawValue != 0 {
+            members.append(ProtoJSON.Member("failureReason", _heraldJSON(failureReason)))
+        }
+        if !replyText.isEmpty {
+            members.append(ProtoJSON.Member("replyText", _heraldJSON(replyText)))
+        }
+        if attempts != 0 {
+            members.append(ProtoJSON.Member("attempts", _heraldJSON(attempts)))
+        }
+        if let value = createTime {
+            members.append(ProtoJSON.Member("createTime", _heraldJSON(value)))
+        }
+        if let value = lastAttemptTime {
+            members.append(ProtoJSON.Member("lastAttemptTime", _heraldJSON(value)))
+        }
+        if let value = nextAttemptTime {
+            members.append(ProtoJSON.Member("nextAttemptTime", _heraldJSON(value)))
+        }
+        if let value = sentTime {
+            members.append(ProtoJSON.Member("sentTime", _heraldJSON(value)))
+        }
+        if !messageId.isEmpty {
+            members.append(ProtoJSON.Member("messageId", _heraldJSON(messageId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryMessage.delivery_id")
+            case "profileId", "profile_id":
+                profileId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryMessage.profile_id")
+            case "address":
+                address = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryMessage.address")
+            case "status":
+                status = try _heraldJSONRead(member.value, as: Herald_V1_MessageStatus.self, "herald.v1.DeliveryMessage.status")
+            case "failureReason", "failure_reason":
+                failureReason = try _heraldJSONRead(member.value, as: Herald_V1_FailureReason.self, "herald.v1.DeliveryMessage.failure_reason")
+            case "replyText", "reply_text":
+                replyText = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryMessage.reply_text")
+            case "attempts":
+                attempts = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.DeliveryMessage.attempts")
+            case "createTime", "create_time":
+                createTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.DeliveryMessage.create_time")
+            case "lastAttemptTime", "last_attempt_time":
+                lastAttemptTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.DeliveryMessage.last_attempt_time")
+            case "nextAttemptTime", "next_attempt_time":
+                nextAttemptTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.DeliveryMessage.next_attempt_time")
+            case "sentTime", "sent_time":
+                sentTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.DeliveryMessage.sent_time")
+            case "messageId", "message_id":
+                messageId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.DeliveryMessage.message_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_SendingProgress: ProtobufMessage {
     public static let protoMessageName = "herald.v1.SendingProgress"
 
@@ -389,6 +529,76 @@ extension Herald_V1_SendingProgress {
     }
 }
 
+extension Herald_V1_SendingProgress: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if state.rawValue != 0 {
+            members.append(ProtoJSON.Member("state", _heraldJSON(state)))
+        }
+        if total != 0 {
+            members.append(ProtoJSON.Member("total", _heraldJSON(total)))
+        }
+        if sent != 0 {
+            members.append(ProtoJSON.Member("sent", _heraldJSON(sent)))
+        }
+        if failed != 0 {
+            members.append(ProtoJSON.Member("failed", _heraldJSON(failed)))
+        }
+        if pending != 0 {
+            members.append(ProtoJSON.Member("pending", _heraldJSON(pending)))
+        }
+        if cancelled != 0 {
+            members.append(ProtoJSON.Member("cancelled", _heraldJSON(cancelled)))
+        }
+        if throughput.bitPattern != 0 {
+            members.append(ProtoJSON.Member("throughput", _heraldJSON(throughput)))
+        }
+        if let value = estimatedCompletionTime {
+            members.append(ProtoJSON.Member("estimatedCompletionTime", _heraldJSON(value)))
+        }
+        if let value = updateTime {
+            members.append(ProtoJSON.Member("updateTime", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.SendingProgress.delivery_id")
+            case "state":
+                state = try _heraldJSONRead(member.value, as: Herald_V1_DeliveryState.self, "herald.v1.SendingProgress.state")
+            case "total":
+                total = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.SendingProgress.total")
+            case "sent":
+                sent = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.SendingProgress.sent")
+            case "failed":
+                failed = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.SendingProgress.failed")
+            case "pending":
+                pending = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.SendingProgress.pending")
+            case "cancelled":
+                cancelled = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.SendingProgress.cancelled")
+            case "throughput":
+                throughput = try _heraldJSONRead(member.value, as: Double.self, "herald.v1.SendingProgress.throughput")
+            case "estimatedCompletionTime", "estimated_completion_time":
+                estimatedCompletionTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.SendingProgress.estimated_completion_time")
+            case "updateTime", "update_time":
+                updateTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.SendingProgress.update_time")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_KpiUpdate: ProtobufMessage {
     public static let protoMessageName = "herald.v1.KpiUpdate"
 
@@ -438,6 +648,46 @@ extension Herald_V1_KpiUpdate {
         }
         if let value = c.pointee.update_time {
             updateTime = try Google_Protobuf_Timestamp(_heraldC: value)
+        }
+    }
+}
+
+extension Herald_V1_KpiUpdate: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !deliveryId.isEmpty {
+            members.append(ProtoJSON.Member("deliveryId", _heraldJSON(deliveryId)))
+        }
+        if state.rawValue != 0 {
+            members.append(ProtoJSON.Member("state", _heraldJSON(state)))
+        }
+        if let value = kpis {
+            members.append(ProtoJSON.Member("kpis", _heraldJSON(value)))
+        }
+        if let value = updateTime {
+            members.append(ProtoJSON.Member("updateTime", _heraldJSON(value)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "deliveryId", "delivery_id":
+                deliveryId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.KpiUpdate.delivery_id")
+            case "state":
+                state = try _heraldJSONRead(member.value, as: Herald_V1_DeliveryState.self, "herald.v1.KpiUpdate.state")
+            case "kpis":
+                kpis = try _heraldJSONRead(member.value, as: Herald_V1_DeliveryKpis.self, "herald.v1.KpiUpdate.kpis")
+            case "updateTime", "update_time":
+                updateTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.KpiUpdate.update_time")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 internal import CHeraldProtos
 
 /// Kind of a bounce.
-public enum Herald_V1_BounceType: Sendable, Hashable, RawRepresentable, CaseIterable {
+public enum Herald_V1_BounceType: Sendable, Hashable, RawRepresentable, CaseIterable, ProtoEnum {
     /// Not set.
     case unspecified // = 0
     /// Permanent failure: the address is quarantined.
@@ -38,6 +38,26 @@ public enum Herald_V1_BounceType: Sendable, Hashable, RawRepresentable, CaseIter
 
     /// The values the schema declares (not `unrecognized`).
     public static let allCases: [Self] = [.unspecified, .hard, .soft]
+
+    /// The declared name (the first declared for aliases); nil for `unrecognized`.
+    public var protoName: String? {
+        switch rawValue {
+        case 0: "BOUNCE_TYPE_UNSPECIFIED"
+        case 1: "BOUNCE_TYPE_HARD"
+        case 2: "BOUNCE_TYPE_SOFT"
+        default: nil
+        }
+    }
+
+    /// The value with the declared name `protoName` (aliases too).
+    public init?(protoName: String) {
+        switch protoName {
+        case "BOUNCE_TYPE_UNSPECIFIED": self.init(rawValue: 0)
+        case "BOUNCE_TYPE_HARD": self.init(rawValue: 1)
+        case "BOUNCE_TYPE_SOFT": self.init(rawValue: 2)
+        default: return nil
+        }
+    }
 
     /// Equal when the wire values are equal (`.unrecognized(1)` equals the case numbered 1).
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -211,6 +231,36 @@ extension Herald_V1_OpenEvent {
     }
 }
 
+extension Herald_V1_OpenEvent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !userAgent.isEmpty {
+            members.append(ProtoJSON.Member("userAgent", _heraldJSON(userAgent)))
+        }
+        if machineOpen {
+            members.append(ProtoJSON.Member("machineOpen", _heraldJSON(machineOpen)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "userAgent", "user_agent":
+                userAgent = try _heraldJSONRead(member.value, as: String.self, "herald.v1.OpenEvent.user_agent")
+            case "machineOpen", "machine_open":
+                machineOpen = try _heraldJSONRead(member.value, as: Bool.self, "herald.v1.OpenEvent.machine_open")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ClickEvent: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ClickEvent"
 
@@ -241,6 +291,36 @@ extension Herald_V1_ClickEvent {
         self.init()
         url = try _heraldString(c.pointee.url, "herald.v1.ClickEvent.url")
         userAgent = try _heraldString(c.pointee.user_agent, "herald.v1.ClickEvent.user_agent")
+    }
+}
+
+extension Herald_V1_ClickEvent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !url.isEmpty {
+            members.append(ProtoJSON.Member("url", _heraldJSON(url)))
+        }
+        if !userAgent.isEmpty {
+            members.append(ProtoJSON.Member("userAgent", _heraldJSON(userAgent)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "url":
+                url = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ClickEvent.url")
+            case "userAgent", "user_agent":
+                userAgent = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ClickEvent.user_agent")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -277,6 +357,41 @@ extension Herald_V1_BounceEvent {
     }
 }
 
+extension Herald_V1_BounceEvent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if bounceType.rawValue != 0 {
+            members.append(ProtoJSON.Member("bounceType", _heraldJSON(bounceType)))
+        }
+        if reason.rawValue != 0 {
+            members.append(ProtoJSON.Member("reason", _heraldJSON(reason)))
+        }
+        if !diagnostic.isEmpty {
+            members.append(ProtoJSON.Member("diagnostic", _heraldJSON(diagnostic)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "bounceType", "bounce_type":
+                bounceType = try _heraldJSONRead(member.value, as: Herald_V1_BounceType.self, "herald.v1.BounceEvent.bounce_type")
+            case "reason":
+                reason = try _heraldJSONRead(member.value, as: Herald_V1_FailureReason.self, "herald.v1.BounceEvent.reason")
+            case "diagnostic":
+                diagnostic = try _heraldJSONRead(member.value, as: String.self, "herald.v1.BounceEvent.diagnostic")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_UnsubscribeEvent: ProtobufMessage {
     public static let protoMessageName = "herald.v1.UnsubscribeEvent"
 
@@ -306,6 +421,31 @@ extension Herald_V1_UnsubscribeEvent {
     }
 }
 
+extension Herald_V1_UnsubscribeEvent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !method.isEmpty {
+            members.append(ProtoJSON.Member("method", _heraldJSON(method)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "method":
+                method = try _heraldJSONRead(member.value, as: String.self, "herald.v1.UnsubscribeEvent.method")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_ComplaintEvent: ProtobufMessage {
     public static let protoMessageName = "herald.v1.ComplaintEvent"
 
@@ -332,6 +472,31 @@ extension Herald_V1_ComplaintEvent {
     init(_heraldC c: UnsafePointer<Herald__V1__ComplaintEvent>) throws(ProtobufDecodingError) {
         self.init()
         feedbackType = try _heraldString(c.pointee.feedback_type, "herald.v1.ComplaintEvent.feedback_type")
+    }
+}
+
+extension Herald_V1_ComplaintEvent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !feedbackType.isEmpty {
+            members.append(ProtoJSON.Member("feedbackType", _heraldJSON(feedbackType)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "feedbackType", "feedback_type":
+                feedbackType = try _heraldJSONRead(member.value, as: String.self, "herald.v1.ComplaintEvent.feedback_type")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }
 
@@ -453,6 +618,60 @@ extension Herald_V1_TrackingEvent {
     }
 }
 
+extension Herald_V1_TrackingEvent: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !token.isEmpty {
+            members.append(ProtoJSON.Member("token", _heraldJSON(token)))
+        }
+        if let value = occurTime {
+            members.append(ProtoJSON.Member("occurTime", _heraldJSON(value)))
+        }
+        switch payload {
+        case .openEvent(let value)?:
+            members.append(ProtoJSON.Member("openEvent", _heraldJSON(value)))
+        case .clickEvent(let value)?:
+            members.append(ProtoJSON.Member("clickEvent", _heraldJSON(value)))
+        case .bounceEvent(let value)?:
+            members.append(ProtoJSON.Member("bounceEvent", _heraldJSON(value)))
+        case .unsubscribeEvent(let value)?:
+            members.append(ProtoJSON.Member("unsubscribeEvent", _heraldJSON(value)))
+        case .complaintEvent(let value)?:
+            members.append(ProtoJSON.Member("complaintEvent", _heraldJSON(value)))
+        case nil:
+            break
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "token":
+                token = try _heraldJSONRead(member.value, as: String.self, "herald.v1.TrackingEvent.token")
+            case "occurTime", "occur_time":
+                occurTime = try _heraldJSONRead(member.value, as: Google_Protobuf_Timestamp.self, "herald.v1.TrackingEvent.occur_time")
+            case "openEvent", "open_event":
+                payload = .openEvent(try _heraldJSONRead(member.value, as: Herald_V1_OpenEvent.self, "herald.v1.TrackingEvent.open_event"))
+            case "clickEvent", "click_event":
+                payload = .clickEvent(try _heraldJSONRead(member.value, as: Herald_V1_ClickEvent.self, "herald.v1.TrackingEvent.click_event"))
+            case "bounceEvent", "bounce_event":
+                payload = .bounceEvent(try _heraldJSONRead(member.value, as: Herald_V1_BounceEvent.self, "herald.v1.TrackingEvent.bounce_event"))
+            case "unsubscribeEvent", "unsubscribe_event":
+                payload = .unsubscribeEvent(try _heraldJSONRead(member.value, as: Herald_V1_UnsubscribeEvent.self, "herald.v1.TrackingEvent.unsubscribe_event"))
+            case "complaintEvent", "complaint_event":
+                payload = .complaintEvent(try _heraldJSONRead(member.value, as: Herald_V1_ComplaintEvent.self, "herald.v1.TrackingEvent.complaint_event"))
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_TrackingEventError: ProtobufMessage {
     public static let protoMessageName = "herald.v1.TrackingEventError"
 
@@ -481,5 +700,35 @@ extension Herald_V1_TrackingEventError {
         self.init()
         index = c.pointee.index
         message = try _heraldString(c.pointee.message, "herald.v1.TrackingEventError.message")
+    }
+}
+
+extension Herald_V1_TrackingEventError: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if index != 0 {
+            members.append(ProtoJSON.Member("index", _heraldJSON(index)))
+        }
+        if !message.isEmpty {
+            members.append(ProtoJSON.Member("message", _heraldJSON(message)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "index":
+                index = try _heraldJSONRead(member.value, as: Int32.self, "herald.v1.TrackingEventError.index")
+            case "message":
+                message = try _heraldJSONRead(member.value, as: String.self, "herald.v1.TrackingEventError.message")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
     }
 }

@@ -88,6 +88,38 @@ extension Herald_V1_RecordEventsRequest {
     }
 }
 
+extension Herald_V1_RecordEventsRequest: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if !events.isEmpty {
+            members.append(ProtoJSON.Member("events", .array(events.map { _heraldJSON($0) })))
+        }
+        if !requestId.isEmpty {
+            members.append(ProtoJSON.Member("requestId", _heraldJSON(requestId)))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "events":
+                events = try _heraldJSONArray(member.value, "herald.v1.RecordEventsRequest.events").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_TrackingEvent.self, "herald.v1.RecordEventsRequest.events")
+                }
+            case "requestId", "request_id":
+                requestId = try _heraldJSONRead(member.value, as: String.self, "herald.v1.RecordEventsRequest.request_id")
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
+            }
+        }
+    }
+}
+
 extension Herald_V1_RecordEventsResponse: ProtobufMessage {
     public static let protoMessageName = "herald.v1.RecordEventsResponse"
 
@@ -128,6 +160,38 @@ extension Herald_V1_RecordEventsResponse {
             for i in 0..<c.pointee.n_errors {
                 guard let element = elements[i] else { throw ProtobufDecodingError(.malformed, messageName: "herald.v1.RecordEventsResponse") }
                 errors.append(try Herald_V1_TrackingEventError(_heraldC: element))
+            }
+        }
+    }
+}
+
+extension Herald_V1_RecordEventsResponse: ProtoJSONMessage {
+    public func jsonValue() -> ProtoJSON {
+        var members: [ProtoJSON.Member] = []
+        if acceptedCount != 0 {
+            members.append(ProtoJSON.Member("acceptedCount", _heraldJSON(acceptedCount)))
+        }
+        if !errors.isEmpty {
+            members.append(ProtoJSON.Member("errors", .array(errors.map { _heraldJSON($0) })))
+        }
+        return .object(members)
+    }
+
+    public init(json: ProtoJSON) throws(ProtoJSONError) {
+        self.init()
+        for member in try _heraldJSONMembers(json, Self.protoMessageName) {
+            if case .null = member.value {
+                continue
+            }
+            switch member.key {
+            case "acceptedCount", "accepted_count":
+                acceptedCount = try _heraldJSONRead(member.value, as: Int64.self, "herald.v1.RecordEventsResponse.accepted_count")
+            case "errors":
+                errors = try _heraldJSONArray(member.value, "herald.v1.RecordEventsResponse.errors").map { element throws(ProtoJSONError) in
+                    try _heraldJSONRead(element, as: Herald_V1_TrackingEventError.self, "herald.v1.RecordEventsResponse.errors")
+                }
+            default:
+                throw _heraldJSONUnknownField(member.key, Self.protoMessageName)
             }
         }
     }

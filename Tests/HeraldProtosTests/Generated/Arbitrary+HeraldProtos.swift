@@ -133,8 +133,9 @@ enum AllMessageTypes {
 extension Google_Protobuf_FieldMask: ArbitraryMessage {
     static func arbitrary(using rng: inout some RandomNumberGenerator, depth: Int, large: Bool) -> Self {
         var message = Self()
+        let paths = ["name", "first_name", "content.subject", "audience.filter", "a1_b", "typology.rate_limit_per_second"]
         for _ in 0..<ArbitraryValue.count(using: &rng, large: large) {
-            message.paths.append(ArbitraryValue.string(using: &rng))
+            message.paths.append(paths[Int(rng.next(upperBound: UInt(paths.count)))])
         }
         return message
     }
@@ -143,8 +144,8 @@ extension Google_Protobuf_FieldMask: ArbitraryMessage {
 extension Google_Protobuf_Timestamp: ArbitraryMessage {
     static func arbitrary(using rng: inout some RandomNumberGenerator, depth: Int, large: Bool) -> Self {
         var message = Self()
-        message.seconds = ArbitraryValue.int64(using: &rng)
-        message.nanos = ArbitraryValue.int32(using: &rng)
+        message.seconds = Int64(rng.next(upperBound: UInt64(315_537_897_600))) - 62_135_596_800
+        message.nanos = [0, 999_999_999, 1_000_000, 1000, 1, Int32(rng.next(upperBound: UInt32(1_000_000_000)))][Int(rng.next(upperBound: UInt(6)))]
         return message
     }
 }

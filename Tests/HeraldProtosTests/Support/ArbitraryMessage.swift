@@ -3,7 +3,7 @@ import Testing
 
 /// A message that can make random values of itself; conformances are generated (see
 /// `Generated/Arbitrary+*.swift`).
-protocol ArbitraryMessage: ProtobufMessage, Hashable {
+protocol ArbitraryMessage: ProtoJSONMessage, Hashable {
     /// A random value with every field filled: nested messages down to `depth`, repeated
     /// fields and maps of 10,000 elements at this level when `large`.
     static func arbitrary(using rng: inout some RandomNumberGenerator, depth: Int, large: Bool) -> Self
