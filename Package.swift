@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "heraldd", targets: ["heraldd"]),
+        .executable(name: "herald", targets: ["herald"]),
         .executable(name: "herald-interop-server", targets: ["HeraldInteropServer"]),
         .library(name: "GRPCInterop", targets: ["GRPCInterop"]),
     ],
@@ -102,6 +103,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // The command-line client: profiles and deliveries over the generated messages.
+        .executableTarget(
+            name: "herald",
+            dependencies: [
+                "GRPCInterop", "HeraldProtos", "HeraldRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Clients/herald",
             swiftSettings: strict
         ),
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// `herald`: the command-line client of a Herald server.
+struct Herald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "The command-line client of Herald, the email delivery service.",
+        discussion: """
+            Exit codes: 0 success, 1 other error, 2 usage error, 3 not found, \
+            4 invalid argument or failed precondition, 5 server unavailable or unreachable.
+            """,
+        subcommands: [ProfilesCommand.self, DeliveriesCommand.self]
+    )
+}
