@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
@@ -77,6 +78,16 @@ let package = Package(
             dependencies: ["HeraldCore", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: strict
         ),
+        // Mail: MIME messages, the SMTP relay pool (swift-nio), the capture relay.
+        .target(
+            name: "HeraldMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // RPC handlers, configuration and wiring of the Herald server.
         .target(
             name: "HeraldServer",
@@ -118,6 +129,12 @@ let package = Package(
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldMailTests",
+            dependencies: ["HeraldMail", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Python"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HeraldPersonalizationTests",
             dependencies: [

@@ -1,0 +1,62 @@
+/// Quoted-printable (RFC 2045 §6.7) body encoding.
+enum QuotedPrintable {
+    static let maxLineLength = 76
+    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Appends the quoted-printable form of `text` to `out`. Line breaks in `text`
+    /// (CRLF, LF or CR) become CRLF hard breaks; encoded lines are at most 76 characters,
+    /// with soft breaks (`=` CRLF) where a line is longer; spaces and tabs before a line
+    /// break are encoded so that no transport strips them.
+    static func encode(_ text: [UInt8], into out: inout [UInt8]) {
+        var column = 0
+        var i = 0
+        let n = text.count
+        while i < n {
+            let b = text[i]
+            if b == 13 || b == 10 {
+                out.append(13)
+                out.append(10)
+                column = 0
+                i += (b == 13 && i + 1 < n && text[i + 1] == 10) ? 2 : 1
+                continue
+            }
+            let nextIsBreak = i + 1 == n || text[i + 1] == 13 || text[i + 1] == 10
+            let literal: Bool
+            switch b {
+            case 33...60, 62...126: literal = true
+            case 32, 9: literal = !nextIsBreak
+            default: literal = false
+            }
+            let width = literal ? 1 : 3
+            // Keep room for a soft break's "=" unless this is the line's last character.
+            let limit = nextIsBreak ? maxLineLength : maxLineLength - 1
+            if column + width > limit {
+                out.append(UInt8(ascii: "="))
+                out.append(13)
+                out.append(10)
+                column = 0
+            }
+            if literal {
+                out.append(b)
+            } else {
+                out.append(UInt8(ascii: "="))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0x0F)])
+            }
+            column += width
+            i += 1
+        }
+    }
+
+    /// The encoded length of `text` (without soft breaks, which add about 4%).
+    static func estimatedLength(_ text: [UInt8]) -> Int {
+        var length = 0
+        for b in text {
+            switch b {
+            case 33...60, 62...126, 32, 9, 13, 10: length += 1
+            default: length += 3
+            }
+        }
+        return length + length / 25
+    }
+}

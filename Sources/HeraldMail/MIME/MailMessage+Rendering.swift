@@ -1,0 +1,80 @@
+extension MailMessage {
+    /// The message as RFC 5322 bytes with CRLF line ends, ready for SMTP `DATA` (before
+    /// dot-stuffing, which the SMTP session does).
+    ///
+    /// Headers: `Date`, `From`, `To`, `Reply-To`, `Subject`, `Message-ID`, `MIME-Version`,
+    /// `List-Unsubscribe` and `List-Unsubscribe-Post`, the extra headers, then a
+    /// `multipart/alternative` body with the text part first and the HTML part last.
+    /// Each body is quoted-printable, or base64 when that is shorter. No line is longer
+    /// than 998 octets (header lines aim for 78, body lines are at most 76), given
+    /// addresses, URLs and header names of sane length.
+    ///
+    /// The boundary starts with `=_`, which can occur in neither quoted-printable (where
+    /// `=` is followed by two hex digits or a line break) nor base64, so it cannot
+    /// collide with the encoded content.
+    public func rendered() -> [UInt8] {
+        let text = Array((textBody ?? HTMLText.text(fromHTML: htmlBody)).utf8)
+        let html = Array(htmlBody.utf8)
+        var headers = HeaderWriter(capacity: 2048 + text.count + html.count * 11 / 10)
+        headers.raw("Date", RFC5322Date.format(date))
+        headers.address("From", from)
+        headers.address("To", to)
+        if let replyTo { headers.address("Reply-To", replyTo) }
+        headers.unstructured("Subject", subject)
+        headers.raw("Message-ID", HeaderWriter.sanitizeASCII(messageID.description))
+        headers.raw("MIME-Version", "1.0")
+        if let listUnsubscribe {
+            var targets = ["<\(listUnsubscribe.url)>"]
+            if let mailto = listUnsubscribe.mailto {
+                targets.append(mailto.lowercased().hasPrefix("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>")
+            }
+            headers.list("List-Unsubscribe", targets)
+            if listUnsubscribe.url.lowercased().hasPrefix("https://") {
+                headers.raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+            }
+        }
+        for header in extraHeaders {
+            let name = HeaderWriter.sanitizeASCII(header.name).filter { $0 != ":" && $0 != " " }
+            guard !name.isEmpty else { continue }
+            headers.unstructured(name, header.value)
+        }
+        let boundary = "=_herald_" + String(MessageID.fnv1a(messageID.value), radix: 16)
+            + "_" + String(MessageID.fnv1a(subject + htmlBody), radix: 16)
+        headers.raw("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
+        headers.end()
+
+        var out = headers.bytes
+        out.append(contentsOf: "This is a multi-part message in MIME format.\r\n".utf8)
+        Self.appendPart(text, subtype: "plain", boundary: boundary, into: &out)
+        Self.appendPart(html, subtype: "html", boundary: boundary, into: &out)
+        out.append(contentsOf: "\r\n--\(boundary)--\r\n".utf8)
+        return out
+    }
+
+    private static func appendPart(_ body: [UInt8], subtype: String, boundary: String, into out: inout [UInt8]) {
+        let useBase64 = Base64.encodedLength(body.count) * 78 / 76 < QuotedPrintable.estimatedLength(body)
+        out.append(contentsOf: "\r\n--\(boundary)\r\n".utf8)
+        out.append(contentsOf: "Content-Type: text/\(subtype); charset=utf-8\r\n".utf8)
+        out.append(contentsOf: "Content-Transfer-Encoding: \(useBase64 ? "base64" : "quoted-printable")\r\n\r\n".utf8)
+        if useBase64 {
+            // Line breaks normalised to CRLF first, as a text body's canonical form.
+            var canonical: [UInt8] = []
+            canonical.reserveCapacity(body.count + body.count / 40)
+            var i = 0
+            while i < body.count {
+                let b = body[i]
+                if b == 13 || b == 10 {
+                    canonical.append(13)
+                    canonical.append(10)
+                    i += (b == 13 && i + 1 < body.count && body[i + 1] == 10) ? 2 : 1
+                } else {
+                    canonical.append(b)
+                    i += 1
+                }
+            }
+            Base64.encode(canonical, lineLength: 76, into: &out)
+        } else {
+            QuotedPrintable.encode(body, into: &out)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// A `Message-ID` (RFC 5322 `msg-id`), stored without the angle brackets.
+///
+/// ``stable(deliveryID:recipientID:domain:)`` derives it from the delivery and the
+/// recipient alone, so every attempt to send the same message carries the same id and a
+/// duplicate (after a crash and a resend) is recognisable downstream.
+public struct MessageID: Hashable, Sendable, CustomStringConvertible {
+    /// The id without angle brackets, `left@right`.
+    public var value: String
+
+    /// Wraps an id given as `left@right` (angle brackets, if present, are removed).
+    public init(_ value: String) {
+        var v = Substring(value)
+        if v.hasPrefix("<") { v = v.dropFirst() }
+        if v.hasSuffix(">") { v = v.dropLast() }
+        self.value = String(v)
+    }
+
+    /// The stable id of one recipient's message of one delivery:
+    /// `herald.<delivery>.<recipient>@<domain>`.
+    ///
+    /// Characters of the ids outside `[A-Za-z0-9_-]` are written as `=XX` (`=` is an
+    /// `atext` character), so the id is valid whatever the ids hold and the two ids can
+    /// be read back from it. An id part longer than 120 characters is replaced by its
+    /// 64-bit FNV-1a hash in hex, to keep the header line short.
+    public static func stable(deliveryID: String, recipientID: String, domain: String) -> MessageID {
+        let right = domain.isEmpty ? "herald.invalid" : escape(domain, keepDots: true)
+        return MessageID("herald.\(escape(deliveryID, keepDots: false)).\(escape(recipientID, keepDots: false))@\(right)")
+    }
+
+    /// The header form, `<left@right>`.
+    public var description: String { "<\(value)>" }
+
+    private static func escape(_ s: String, keepDots: Bool) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: ".") where keepDots:
+                out.append(".")
+            default:
+                out.append("=")
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        if out.isEmpty { return "_" }
+        if out.utf8.count > 120 { return "h" + String(fnv1a(s), radix: 16) }
+        return out
+    }
+
+    private static let hexDigits: [Character] = Array("0123456789ABCDEF")
+
+    static func fnv1a(_ s: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in s.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}
