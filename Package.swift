@@ -131,7 +131,12 @@ let package = Package(
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
         .testTarget(
             name: "HeraldMailTests",
-            dependencies: ["HeraldMail", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldMail",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             exclude: ["Python"],
             swiftSettings: strict
         ),

@@ -1,0 +1,204 @@
+internal import NIOCore
+internal import NIOPosix
+
+/// One SMTP connection to a relay, after the greeting, EHLO and AUTH: it sends one
+/// message at a time. Immutable after ``connect(to:configuration:)``, so it is `Sendable`
+/// without locks; the pool gives it to one task at a time.
+final class SMTPSession: Sendable {
+    /// What a send left the session as.
+    enum After: Sendable {
+        /// The session can carry the next message.
+        case reusable
+        /// The session is closed (or must be): open a new one for the next message.
+        case closed
+        /// The connection was found closed before the relay replied to anything of this
+        /// message: nothing was delivered, so the message may go on a new session.
+        case retryOnNewSession
+    }
+
+    let relay: SMTPRelay
+    let extensions: SMTPExtensions
+    private let channel: any Channel
+    private let usesPipelining: Bool
+    private let commandTimeout: TimeAmount
+    private let dataTimeout: TimeAmount
+
+    private init(relay: SMTPRelay, channel: any Channel, extensions: SMTPExtensions, configuration: SMTPPool.Configuration) {
+        self.relay = relay
+        self.channel = channel
+        self.extensions = extensions
+        self.usesPipelining = configuration.usesPipelining && extensions.pipelining
+        self.commandTimeout = TimeAmount(configuration.timeouts.command)
+        self.dataTimeout = TimeAmount(configuration.timeouts.data)
+    }
+
+    /// Whether the connection is still open.
+    var isActive: Bool { channel.isActive }
+
+    /// Connects, reads the greeting, says EHLO (HELO when EHLO is refused) and
+    /// authenticates when credentials are configured.
+    static func connect(to relay: SMTPRelay, configuration: SMTPPool.Configuration) async throws -> SMTPSession {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(TimeAmount(configuration.timeouts.connect))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(SMTPReplyDecoder()), SMTPClientHandler()
+                        )
+                    }
+                }
+                .connect(host: relay.host, port: relay.port)
+                .get()
+        } catch {
+            throw SMTPError(.connectionFailed, "\(relay): \(error)")
+        }
+        do {
+            let greeting = try await exchange(channel, nil, replies: 1, timeout: TimeAmount(configuration.timeouts.greeting))[0]
+            guard greeting.code == 220 else {
+                throw SMTPError(.unexpectedReply, "\(relay) greeted with \(greeting)")
+            }
+            let commandTimeout = TimeAmount(configuration.timeouts.command)
+            var extensions = SMTPExtensions()
+            let ehlo = try await exchange(channel, "EHLO \(configuration.heloName)\r\n", replies: 1, timeout: commandTimeout)[0]
+            if ehlo.isPositive {
+                extensions = SMTPExtensions(ehloReply: ehlo)
+            } else {
+                let helo = try await exchange(channel, "HELO \(configuration.heloName)\r\n", replies: 1, timeout: commandTimeout)[0]
+                guard helo.isPositive else { throw SMTPError(.unexpectedReply, "\(relay) refused EHLO and HELO: \(helo)") }
+            }
+            if let credentials = configuration.credentials {
+                try await authenticate(channel, credentials, extensions: extensions, timeout: commandTimeout, relay: relay)
+            }
+            return SMTPSession(relay: relay, channel: channel, extensions: extensions, configuration: configuration)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    private static func authenticate(
+        _ channel: any Channel, _ credentials: SMTPPool.Credentials, extensions: SMTPExtensions, timeout: TimeAmount, relay: SMTPRelay
+    ) async throws {
+        func base64(_ s: String) -> String {
+            var out: [UInt8] = []
+            Base64.encode(Array(s.utf8), into: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        let reply: SMTPReply
+        if extensions.authMechanisms.contains("PLAIN") || !extensions.authMechanisms.contains("LOGIN") {
+            let token = base64("\u{0}\(credentials.username)\u{0}\(credentials.password)")
+            reply = try await exchange(channel, "AUTH PLAIN \(token)\r\n", replies: 1, timeout: timeout)[0]
+        } else {
+            var step = try await exchange(channel, "AUTH LOGIN\r\n", replies: 1, timeout: timeout)[0]
+            if step.code == 334 {
+                step = try await exchange(channel, "\(base64(credentials.username))\r\n", replies: 1, timeout: timeout)[0]
+            }
+            if step.code == 334 {
+                step = try await exchange(channel, "\(base64(credentials.password))\r\n", replies: 1, timeout: timeout)[0]
+            }
+            reply = step
+        }
+        guard reply.code == 235 else {
+            throw SMTPError(.unexpectedReply, "\(relay) refused authentication: \(reply)")
+        }
+    }
+
+    /// Sends one message: MAIL, RCPT and DATA (in one write when pipelining), then the
+    /// dot-stuffed data; RSET after a refused envelope.
+    func send(_ message: OutgoingMessage) async -> (DeliveryOutcome, After) {
+        let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
+        let mail = "MAIL FROM:<\(message.sender)>\(size)\r\n"
+        let rcpt = "RCPT TO:<\(message.recipient)>\r\n"
+        var repliesSoFar = 0
+        do {
+            var replies: [SMTPReply]
+            if usesPipelining {
+                replies = try await Self.exchange(channel, mail + rcpt + "DATA\r\n", replies: 3, timeout: commandTimeout)
+                repliesSoFar = 3
+            } else {
+                replies = try await Self.exchange(channel, mail, replies: 1, timeout: commandTimeout)
+                repliesSoFar = 1
+                if replies[0].isPositive {
+                    replies += try await Self.exchange(channel, rcpt, replies: 1, timeout: commandTimeout)
+                    if replies[1].isPositive {
+                        replies += try await Self.exchange(channel, "DATA\r\n", replies: 1, timeout: commandTimeout)
+                    }
+                }
+            }
+            if let refusal = replies.first(where: { !$0.isPositive && $0.code != 354 }) {
+                return await refused(refusal, dataAccepted: replies.count == 3 && replies[2].code == 354)
+            }
+            guard replies[2].code == 354 else {
+                close()
+                return (.transient(.protocolError, detail: "DATA answered with \(replies[2])"), .closed)
+            }
+            let payload = DotStuffing.payload(message.data, allocator: channel.allocator)
+            let final = try await Self.exchange(channel, payload, replies: 1, timeout: dataTimeout)[0]
+            return (DeliveryOutcome(reply: final), final.code == 421 ? closeAndReport() : .reusable)
+        } catch {
+            close()
+            let smtpError = error as? SMTPError ?? SMTPError(.connectionClosed, "\(error)")
+            if repliesSoFar == 0 && smtpError.code == .connectionClosed {
+                return (smtpError.outcome, .retryOnNewSession)
+            }
+            return (smtpError.outcome, .closed)
+        }
+    }
+
+    /// After a refused MAIL, RCPT or DATA: RSET, so the session can go on.
+    private func refused(_ reply: SMTPReply, dataAccepted: Bool) async -> (DeliveryOutcome, After) {
+        let outcome = DeliveryOutcome(reply: reply)
+        // A server that accepted DATA after refusing the envelope would take whatever
+        // follows as a message: the only safe way out is to drop the connection.
+        if dataAccepted || reply.code == 421 {
+            return (outcome, closeAndReport())
+        }
+        do {
+            let reset = try await Self.exchange(channel, "RSET\r\n", replies: 1, timeout: commandTimeout)[0]
+            return (outcome, reset.isPositive ? .reusable : closeAndReport())
+        } catch {
+            close()
+            return (outcome, .closed)
+        }
+    }
+
+    /// Says QUIT (waiting a short while for the reply) and closes the connection.
+    func quit() async {
+        _ = try? await Self.exchange(channel, "QUIT\r\n", replies: 1, timeout: .seconds(2))
+        close()
+    }
+
+    /// Closes the connection without QUIT.
+    func close() {
+        channel.close(promise: nil)
+    }
+
+    private func closeAndReport() -> After {
+        close()
+        return .closed
+    }
+
+    private static func exchange(_ channel: any Channel, _ command: String, replies: Int, timeout: TimeAmount) async throws -> [SMTPReply] {
+        try await exchange(channel, channel.allocator.buffer(string: command), replies: replies, timeout: timeout)
+    }
+
+    /// Writes `bytes` (if any) and waits for `replies` replies.
+    private static func exchange(_ channel: any Channel, _ bytes: ByteBuffer?, replies: Int, timeout: TimeAmount) async throws -> [SMTPReply] {
+        let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
+        channel.writeAndFlush(SMTPClientRequest(bytes: bytes, replyCount: replies, timeout: timeout, promise: promise))
+            .whenFailure { error in
+                promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
+            }
+        return try await promise.futureResult.get()
+    }
+}
+
+extension TimeAmount {
+    /// The same duration in NIO's unit.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
