@@ -129,6 +129,13 @@ let package = Package(
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
+        // Throughput of the SMTP pool beside smtp-source, to the same smtp-sink (not a test).
+        .executableTarget(
+            name: "HeraldMailBench",
+            dependencies: ["HeraldMail", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HeraldMailBench",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HeraldMailTests",
             dependencies: [

@@ -14,6 +14,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         var replies: [SMTPReply]
         var promise: EventLoopPromise<[SMTPReply]>
         var timer: Scheduled<Void>?
+        var followUp: ByteBuffer?
+        var followUpTimeout: TimeAmount
     }
 
     private var pending = CircularBuffer<Pending>()
@@ -27,24 +29,45 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             promise?.fail(failure)
             return
         }
-        var entry = Pending(expected: request.replyCount, replies: [], promise: request.promise, timer: nil)
+        var entry = Pending(
+            expected: request.replyCount, replies: [], promise: request.promise, timer: nil,
+            followUp: request.followUp, followUpTimeout: request.followUpTimeout
+        )
         while entry.replies.count < entry.expected, !unclaimed.isEmpty {
             entry.replies.append(unclaimed.removeFirst())
         }
-        if entry.replies.count == entry.expected {
-            request.promise.succeed(entry.replies)
-        } else {
-            let timeout = request.timeout
-            entry.timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-                self?.fail(context: context, SMTPError(.timeout, "no reply within \(timeout.nanoseconds / 1_000_000) ms"))
-            }
-            pending.append(entry)
-        }
+        entry.timer = timer(context, request.timeout)
+        pending.append(entry)
         if let bytes = request.bytes {
             context.write(wrapOutboundOut(bytes), promise: promise)
         } else {
             promise?.succeed()
         }
+        if entry.replies.count == entry.expected {
+            completeHead(context: context)
+        }
+    }
+
+    private func timer(_ context: ChannelHandlerContext, _ timeout: TimeAmount) -> Scheduled<Void> {
+        context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
+            self?.fail(context: context, SMTPError(.timeout, "no reply within \(timeout.nanoseconds / 1_000_000) ms"))
+        }
+    }
+
+    /// The head request has all its replies: write its follow-up or complete it.
+    private func completeHead(context: ChannelHandlerContext) {
+        var head = pending[pending.startIndex]
+        head.timer?.cancel()
+        if let followUp = head.followUp, head.replies.last?.code == 354, head.replies.dropLast().allSatisfy(\.isPositive) {
+            head.followUp = nil
+            head.expected += 1
+            head.timer = timer(context, head.followUpTimeout)
+            pending[pending.startIndex] = head
+            context.writeAndFlush(wrapOutboundOut(followUp), promise: nil)
+            return
+        }
+        pending.removeFirst()
+        head.promise.succeed(head.replies)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -56,9 +79,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         pending[pending.startIndex].replies.append(reply)
         let head = pending[pending.startIndex]
         if head.replies.count == head.expected {
-            pending.removeFirst()
-            head.timer?.cancel()
-            head.promise.succeed(head.replies)
+            completeHead(context: context)
         }
     }
 

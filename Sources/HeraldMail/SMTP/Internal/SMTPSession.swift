@@ -111,11 +111,16 @@ final class SMTPSession: Sendable {
         let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
         let mail = "MAIL FROM:<\(message.sender)>\(size)\r\n"
         let rcpt = "RCPT TO:<\(message.recipient)>\r\n"
+        let payload = DotStuffing.payload(message.data, allocator: channel.allocator)
         var repliesSoFar = 0
         do {
+            // The data follows DATA's 354 from the event loop (see SMTPClientRequest).
             var replies: [SMTPReply]
             if usesPipelining {
-                replies = try await Self.exchange(channel, mail + rcpt + "DATA\r\n", replies: 3, timeout: commandTimeout)
+                replies = try await Self.exchange(
+                    channel, channel.allocator.buffer(string: mail + rcpt + "DATA\r\n"), replies: 3, timeout: commandTimeout,
+                    followUp: payload, followUpTimeout: dataTimeout
+                )
                 repliesSoFar = 3
             } else {
                 replies = try await Self.exchange(channel, mail, replies: 1, timeout: commandTimeout)
@@ -123,20 +128,22 @@ final class SMTPSession: Sendable {
                 if replies[0].isPositive {
                     replies += try await Self.exchange(channel, rcpt, replies: 1, timeout: commandTimeout)
                     if replies[1].isPositive {
-                        replies += try await Self.exchange(channel, "DATA\r\n", replies: 1, timeout: commandTimeout)
+                        replies += try await Self.exchange(
+                            channel, channel.allocator.buffer(string: "DATA\r\n"), replies: 1, timeout: commandTimeout,
+                            followUp: payload, followUpTimeout: dataTimeout
+                        )
                     }
                 }
+            }
+            if replies.count == 4 {
+                let final = replies[3]
+                return (DeliveryOutcome(reply: final), final.code == 421 ? closeAndReport() : .reusable)
             }
             if let refusal = replies.first(where: { !$0.isPositive && $0.code != 354 }) {
                 return await refused(refusal, dataAccepted: replies.count == 3 && replies[2].code == 354)
             }
-            guard replies[2].code == 354 else {
-                close()
-                return (.transient(.protocolError, detail: "DATA answered with \(replies[2])"), .closed)
-            }
-            let payload = DotStuffing.payload(message.data, allocator: channel.allocator)
-            let final = try await Self.exchange(channel, payload, replies: 1, timeout: dataTimeout)[0]
-            return (DeliveryOutcome(reply: final), final.code == 421 ? closeAndReport() : .reusable)
+            close()
+            return (.transient(.protocolError, detail: "DATA answered with \(replies.last.map { "\($0)" } ?? "nothing")"), .closed)
         } catch {
             close()
             let smtpError = error as? SMTPError ?? SMTPError(.connectionClosed, "\(error)")
@@ -184,10 +191,16 @@ final class SMTPSession: Sendable {
         try await exchange(channel, channel.allocator.buffer(string: command), replies: replies, timeout: timeout)
     }
 
-    /// Writes `bytes` (if any) and waits for `replies` replies.
-    private static func exchange(_ channel: any Channel, _ bytes: ByteBuffer?, replies: Int, timeout: TimeAmount) async throws -> [SMTPReply] {
+    /// Writes `bytes` (if any) and waits for `replies` replies (and the follow-up's).
+    private static func exchange(
+        _ channel: any Channel, _ bytes: ByteBuffer?, replies: Int, timeout: TimeAmount,
+        followUp: ByteBuffer? = nil, followUpTimeout: TimeAmount = .zero
+    ) async throws -> [SMTPReply] {
         let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
-        channel.writeAndFlush(SMTPClientRequest(bytes: bytes, replyCount: replies, timeout: timeout, promise: promise))
+        let request = SMTPClientRequest(
+            bytes: bytes, replyCount: replies, timeout: timeout, followUp: followUp, followUpTimeout: followUpTimeout, promise: promise
+        )
+        channel.writeAndFlush(request)
             .whenFailure { error in
                 promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
             }
