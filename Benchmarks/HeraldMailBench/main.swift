@@ -51,7 +51,7 @@ guard let sinkPath = which("smtp-sink"), let sourcePath = which("smtp-source") e
 }
 let port = freePort()
 let sink = try launch(sinkPath, ["-u", "nobody", "127.0.0.1:\(port)", "256"])
-defer { sink.terminate() }
+defer { kill(sink.processIdentifier, SIGKILL) }
 try await Task.sleep(for: .milliseconds(500))
 
 // The floor: smtp-source, same count, size and number of reused sessions.
