@@ -125,7 +125,10 @@ struct SQLiteStoreProfileTests {
         let first = try SQLiteStore(path: directory.databasePath, logger: Logger(label: "test"))
         _ = try await first.upsertProfiles([Self.anna], at: Self.t1)
         let migrations = try await first.appliedMigrations()
-        #expect(migrations == ["v1: profiles, deliveries, idempotency records"])
+        #expect(migrations == [
+            "v1: profiles, deliveries, idempotency records",
+            "v2: preparation exclusions, logs, message ledger, address quarantine",
+        ])
         try first.close()
 
         for _ in 0..<2 {

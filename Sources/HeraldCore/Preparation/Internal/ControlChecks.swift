@@ -66,7 +66,7 @@ struct ControlChecks {
         if badLinks > maxFindingsPerKind {
             checks.add(.error, PreparationLogCode.invalidLink, "\(badLinks - maxFindingsPerKind) more invalid links.")
         }
-        if !usesUnsubscribe {
+        if !usesUnsubscribe && checks.templatesParse {
             checks.add(
                 .warning, PreparationLogCode.noUnsubscribeLink,
                 "The content has no unsubscribe link ({{unsubscribe_url}})."
