@@ -126,6 +126,16 @@ let package = Package(
             path: "Clients/herald",
             swiftSettings: strict
         ),
+        // `make bench-prepare`'s engine-level measurement: a preparation of 1,000,000
+        // profiles in SQLite, the time of each phase and the peak RSS (not a test).
+        .executableTarget(
+            name: "HeraldBenchPrepare",
+            dependencies: [
+                "HeraldCore", "HeraldStore", "HeraldPersonalization", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/prepare",
+            swiftSettings: strict
+        ),
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
