@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo bench-grpc clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo bench-grpc bench-store clean
 
 deps:
 	@scripts/install-deps
@@ -45,6 +45,10 @@ demo: build-release
 
 bench-grpc: build-release
 	Benchmarks/grpc/run $(BIN_RELEASE)
+
+## 1,000,000 profiles through UpsertProfiles vs sqlite3 .import of the same CSV; CountAudience; peak RSS.
+bench-store: build-release
+	Benchmarks/store/run $(BIN_RELEASE)
 
 clean:
 	rm -rf .build

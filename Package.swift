@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "heraldd", targets: ["heraldd"]),
         .executable(name: "herald", targets: ["herald"]),
         .executable(name: "herald-interop-server", targets: ["HeraldInteropServer"]),
+        .executable(name: "herald-bench", targets: ["HeraldBench"]),
         .library(name: "GRPCInterop", targets: ["GRPCInterop"]),
     ],
     dependencies: [
@@ -114,6 +115,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // The client of `make bench-store`: imports generated profiles through UpsertProfiles.
+        .executableTarget(
+            name: "HeraldBench",
+            dependencies: [
+                "GRPCInterop", "HeraldProtos", "HeraldRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/HeraldBench",
             swiftSettings: strict
         ),
         // The command-line client: profiles and deliveries over the generated messages.
