@@ -15,7 +15,6 @@ final class CompletionQueue: @unchecked Sendable {
     let queue: OpaquePointer
     private let name: String
     private let drainState = Mutex(DrainState.running([]))
-    private var thread: Thread?
 
     private enum DrainState {
         case running([CheckedContinuation<Void, Never>])
@@ -42,9 +41,10 @@ final class CompletionQueue: @unchecked Sendable {
             }
             for waiter in waiters { waiter.resume() }
         }
+        // The thread is not stored: its closure holds this queue until the poller
+        // exits, and nothing holds the thread after that (no cycle).
         thread.name = name
         thread.stackSize = 256 * 1024
-        self.thread = thread
         thread.start()
     }
 

@@ -43,7 +43,8 @@ public final class HealthService: Sendable {
         for watcher in watchers { watcher.continuation.yield(status) }
     }
 
-    /// Reports NOT_SERVING for every service, for good.
+    /// Reports NOT_SERVING for every service, for good, and ends every Watch stream
+    /// after that last status so that watchers do not hold the shutdown up.
     public func enterShutdown() {
         let updates = state.withLock { state -> [(Watcher, Status)] in
             guard !state.shuttingDown else { return [] }
@@ -51,7 +52,10 @@ public final class HealthService: Sendable {
             for service in state.statuses.keys { state.statuses[service] = .notServing }
             return state.watchers.values.map { ($0, state.statuses[$0.service] ?? .serviceUnknown) }
         }
-        for (watcher, status) in updates { watcher.continuation.yield(status) }
+        for (watcher, status) in updates {
+            watcher.continuation.yield(status)
+            watcher.continuation.finish()
+        }
     }
 
     /// The current status of a service, nil when unknown.
@@ -86,6 +90,7 @@ public final class HealthService: Sendable {
             state.nextWatcherID += 1
             state.watchers[id] = Watcher(service: service, continuation: continuation)
             continuation.yield(state.statuses[service] ?? .serviceUnknown)
+            if state.shuttingDown { continuation.finish() }
             return id
         }
         continuation.onTermination = { [weak self] _ in
