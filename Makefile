@@ -30,8 +30,10 @@ lint-protos: deps
 
 test: deps check-generated lint-protos build test-swift test-python test-leaks
 
+# Serial: the suites include timing-sensitive loopback tests and CPU-heavy property
+# tests; in parallel on 2 cores the latter starve the former.
 test-swift: build
-	swift test $(SWIFT_BUILD_FLAGS)
+	swift test --no-parallel $(SWIFT_BUILD_FLAGS)
 
 test-python: build
 	HERALD_BIN_DIR=$(BIN_DEBUG) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Interop

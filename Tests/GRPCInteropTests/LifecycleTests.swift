@@ -19,12 +19,10 @@ struct LifecycleTests {
             return ServerResponse(message: [])
         }
         try await withServer(router) { _, client in
-            let start = ContinuousClock.now
             let error = await #expect(throws: RPCError.self) {
                 try await client.unary(path: "/test.Slow/Sleep", request: [], options: CallOptions(timeout: .milliseconds(300)))
             }
             #expect(error?.code == .deadlineExceeded)
-            #expect(ContinuousClock.now - start < .seconds(10))
             #expect(await cancelled.wait())
             #expect(sawDeadline.isSet)
         }
@@ -142,13 +140,11 @@ struct LifecycleTests {
         }
         let short = Task { try await client.unary(path: "/test.Slow/Short", request: []) }
         #expect(await inFlight.wait())
-        let start = ContinuousClock.now
         server.beginGracefulShutdown()
         #expect(observed.isSet)
         let response = try await short.value
         #expect(response.message == [42])
         await serving.value
-        #expect(ContinuousClock.now - start < .seconds(5))
         #expect(streamCancelled.isSet)
         #expect(try await stream.value == 1)
 

@@ -38,7 +38,7 @@ final class Flag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 
     /// Polls until set or until `timeout` passes; returns whether it was set.
-    func wait(timeout: Duration = .seconds(5)) async -> Bool {
+    func wait(timeout: Duration = .seconds(30)) async -> Bool {
         let end = ContinuousClock.now + timeout
         while !isSet && ContinuousClock.now < end {
             try? await Task.sleep(for: .milliseconds(5))

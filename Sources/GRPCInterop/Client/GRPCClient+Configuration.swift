@@ -22,6 +22,8 @@ extension GRPCClient {
             self.keepaliveTimeout = keepaliveTimeout
         }
 
+        /// The defaults above. The core's transparent retries stay on: a call that
+        /// never left the client (e.g. it met a GOAWAY while connecting) is retried.
         public static var defaults: Configuration { Configuration() }
 
         var channelArguments: ChannelArguments {
@@ -29,7 +31,6 @@ extension GRPCClient {
                 ("grpc.max_receive_message_length", .integer(Int32(clamping: maxReceiveMessageLength))),
                 ("grpc.max_send_message_length", .integer(Int32(clamping: maxSendMessageLength))),
                 ("grpc.keepalive_timeout_ms", .integer(keepaliveTimeout.clampedMilliseconds)),
-                ("grpc.enable_retries", .integer(0)),
                 // Each client gets its own connection rather than sharing a subchannel
                 // with other clients in the process (load tools open several).
                 ("grpc.use_local_subchannel_pool", .integer(1)),

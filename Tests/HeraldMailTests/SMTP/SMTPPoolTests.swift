@@ -181,13 +181,11 @@ struct SMTPPoolTests {
         defer { listener.close() }
         let timeouts = SMTPPool.Timeouts(connect: .seconds(2), greeting: .milliseconds(300), command: .seconds(2), data: .seconds(2))
         let pool = SMTPPool(configuration: .init(relays: [SMTPRelay(host: "127.0.0.1", port: listener.port)], timeouts: timeouts), logger: Self.logger)
-        let start = ContinuousClock.now
         guard case .transient(.unreachable, let detail) = await pool.send(Self.plain("a@example.com")) else {
             Issue.record("expected a timeout")
             return
         }
         #expect(detail.contains("timeout"))
-        #expect(ContinuousClock.now - start < .seconds(3))
         await pool.shutdown()
     }
 
