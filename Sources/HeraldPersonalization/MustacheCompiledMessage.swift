@@ -1,7 +1,7 @@
 import HeraldCore
 import Mustache
 
-/// A delivery's content compiled by ``MustacheMessageRenderer``.
+/// A delivery's content compiled by ``MustacheReferenceRenderer``.
 struct MustacheCompiledMessage: CompiledMessage {
     let subject: MustacheTemplate
     let html: MustacheTemplate

@@ -27,7 +27,19 @@ public protocol CompiledMessage: Sendable {
     ///   (e.g. a line break in the rendered subject).
     func render(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> RenderedMessage
 
+    /// ``RenderedMessage/size`` of ``render(_:identity:)``'s message, which fails in the
+    /// same cases, without building the strings when the implementation can (the
+    /// preparation checks every message's size but keeps no body).
+    func messageSize(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> Int
+
     /// The original URL templates of the tracked links, by click index (what a click URL
     /// redirects to, rendered for the message's profile).
     var trackedLinks: [String] { get }
+}
+
+extension CompiledMessage {
+    /// Renders the message and measures it.
+    public func messageSize(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> Int {
+        try render(profile, identity: identity).size
+    }
 }

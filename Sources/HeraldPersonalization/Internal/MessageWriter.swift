@@ -1,0 +1,184 @@
+import HeraldCore
+
+/// Renders ``TemplateProgram``s for one message into byte buffers, with the lookup rules
+/// of swift-mustache over ``MessageContext`` (context stack, dotted names, truthiness)
+/// on typed values instead of `Any`.
+struct MessageWriter {
+    /// What a name resolves to.
+    enum Value {
+        /// ``MessageContext`` itself.
+        case root
+        /// `attributes`.
+        case attributes
+        /// `tags` (never empty: an empty list resolves to nothing).
+        case tags
+        /// A string (``TextValue``), false in a section when `isNull`.
+        case text(String, isNull: Bool)
+        /// A tracking URL of the message (never empty).
+        case url(TrackingAction)
+    }
+
+    /// The values a program cannot print as swift-mustache does (it would print them
+    /// with `String(describing:)`): the message is rendered by the reference path.
+    struct NeedsReference: Error {}
+
+    let profile: Profile
+    let trackingID: String
+    let urls: TrackingURLs
+    private var stack: [Value] = [.root]
+    /// How many frames above the bottom root can have children (root or attributes):
+    /// while none, names resolve against the root directly.
+    private var parents = 0
+    /// The percent-encoded tracking id, made on first use.
+    private var encodedID: [UInt8]?
+
+    init(profile: Profile, trackingID: String, urls: TrackingURLs) {
+        self.profile = profile
+        self.trackingID = trackingID
+        self.urls = urls
+        stack.reserveCapacity(4)
+    }
+
+    /// Appends the rendering of `program` to `out`.
+    mutating func write(_ program: TemplateProgram, to out: inout [UInt8]) throws(NeedsReference) {
+        try program.literals.withUnsafeBufferPointer { literals throws(NeedsReference) in
+            try program.nodes.withUnsafeBufferPointer { nodes throws(NeedsReference) in
+                try write(0..<nodes.count, nodes, literals, program, to: &out)
+            }
+        }
+    }
+
+    private mutating func write(
+        _ range: Range<Int>, _ nodes: UnsafeBufferPointer<TemplateProgram.Node>, _ literals: UnsafeBufferPointer<UInt8>,
+        _ program: TemplateProgram, to out: inout [UInt8]
+    ) throws(NeedsReference) {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            switch nodes[i] {
+            case .literal(let bytes):
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: literals[bytes]))
+                i += 1
+            case .variable(let ref, let escape):
+                i += 1
+                guard let value = resolve(ref, program) else { continue }
+                switch value {
+                case .text(let text, _):
+                    if escape { HTMLEscaping.append(text, to: &out) } else { out.append(contentsOf: text.utf8) }
+                case .url(let action):
+                    writeURL(action, escape: escape, to: &out)
+                case .root, .attributes, .tags:
+                    throw NeedsReference()
+                }
+            case .section(let ref, let inverted, let body):
+                i = body.upperBound
+                let value = resolve(ref, program)
+                if inverted {
+                    switch value {
+                    case nil, .text(_, isNull: true)?: try write(body, nodes, literals, program, to: &out)
+                    default: break
+                    }
+                    continue
+                }
+                switch value {
+                case nil, .text(_, isNull: true)?:
+                    break
+                case .tags?:
+                    for tag in profile.tags {
+                        stack.append(.text(tag, isNull: tag.isEmpty))
+                        try write(body, nodes, literals, program, to: &out)
+                        stack.removeLast()
+                    }
+                case let value?:
+                    let isParent: Bool
+                    switch value {
+                    case .root, .attributes: isParent = true
+                    default: isParent = false
+                    }
+                    if isParent { parents += 1 }
+                    stack.append(value)
+                    try write(body, nodes, literals, program, to: &out)
+                    stack.removeLast()
+                    if isParent { parents -= 1 }
+                }
+            }
+        }
+    }
+
+    /// swift-mustache's `getChild`: `.` is the top of the stack; the first component is
+    /// looked up from the top of the stack down, the others in what it found.
+    private func resolve(_ ref: Int, _ program: TemplateProgram) -> Value? {
+        if parents == 0 {
+            // Only the root has children: resolve against it directly.
+            switch program.shapes[ref] {
+            case .current: return stack[stack.count - 1]
+            case .root(let field): return rootChild(field)
+            case .attribute(let key): return attribute(program.attributeKeys[key])
+            case .general: break
+            }
+        }
+        let path = program.references[ref].path
+        guard let first = path.first else { return stack.last }
+        var index = stack.count - 1
+        while index >= 0 {
+            if var value = child(first, of: stack[index]) {
+                for name in path.dropFirst() {
+                    guard let next = child(name, of: value) else { return nil }
+                    value = next
+                }
+                return value
+            }
+            index -= 1
+        }
+        return nil
+    }
+
+    private func attribute(_ key: String) -> Value? {
+        guard let text = profile.attributes[key] else { return nil }
+        return .text(text, isNull: text.isEmpty || text == "false" || text == "0")
+    }
+
+    private func rootChild(_ field: TemplateProgram.RootField) -> Value? {
+        switch field {
+        case .id: return Self.text(profile.id)
+        case .email: return Self.text(profile.email)
+        case .firstName: return Self.text(profile.firstName)
+        case .lastName: return Self.text(profile.lastName)
+        case .locale: return Self.text(profile.locale)
+        case .timeZone: return Self.text(profile.timeZone)
+        case .subscription: return Self.text(profile.subscription.rawValue)
+        case .tags: return profile.tags.isEmpty ? nil : .tags
+        case .attributes: return .attributes
+        case .unsubscribeURL: return .url(.unsubscribe)
+        case .viewID: return Self.text(trackingID)
+        case .openPixel: return .url(.open)
+        case .click(let index): return .url(.click(index: index))
+        }
+    }
+
+    /// ``MessageContext/child(named:)``, ``AttributesValue`` and ``TextValue``'s children.
+    private func child(_ name: TemplateProgram.Name, of value: Value) -> Value? {
+        switch value {
+        case .root: return name.root.flatMap(rootChild)
+        case .attributes: return attribute(name.text)
+        case .tags, .text, .url: return nil
+        }
+    }
+
+    private static func text(_ value: String) -> Value { .text(value, isNull: value.isEmpty) }
+
+    private mutating func writeURL(_ action: TrackingAction, escape: Bool, to out: inout [UInt8]) {
+        if urls.isUnsigned {
+            if encodedID == nil { encodedID = TrackingURLs.percentEncoded(trackingID) }
+            let start = out.count
+            urls.appendUnsigned(action, encodedID: encodedID!, to: &out)
+            if escape && urls.baseNeedsEscaping {
+                let raw = Array(out[start...])
+                out.removeSubrange(start...)
+                raw.withUnsafeBufferPointer { HTMLEscaping.append($0, to: &out) }
+            }
+        } else {
+            let url = urls.options.url(action, trackingID: trackingID)
+            if escape { HTMLEscaping.append(url, to: &out) } else { out.append(contentsOf: url.utf8) }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import HeraldCore
+
+/// The tracking URLs of a delivery's messages: ``RenderingOptions/url(_:trackingID:)``,
+/// made as bytes without intermediate strings when the signer is
+/// ``UnsignedTrackingTokens`` (`<base>/<letter>/<percent-encoded id>.<suffix>`).
+struct TrackingURLs: Sendable {
+    let options: RenderingOptions
+    /// Whether the signer is ``UnsignedTrackingTokens`` (URLs are made here).
+    let isUnsigned: Bool
+    /// Whether the base URL holds a byte that HTML escaping changes (the rest of an
+    /// unsigned URL never does: letters, digits, `-._~%/`).
+    let baseNeedsEscaping: Bool
+    private let base: [UInt8]
+
+    init(_ options: RenderingOptions) {
+        self.options = options
+        isUnsigned = options.signer is UnsignedTrackingTokens
+        base = Array(options.trackingBaseURL.utf8)
+        baseNeedsEscaping = base.contains { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }
+    }
+
+    /// Appends the unsigned URL of `action` for the message whose percent-encoded
+    /// tracking id is `encodedID`.
+    func appendUnsigned(_ action: TrackingAction, encodedID: [UInt8], to out: inout [UInt8]) {
+        out.append(contentsOf: base)
+        out.append(UInt8(ascii: "/"))
+        switch action {
+        case .open: out.append(UInt8(ascii: "o"))
+        case .click: out.append(UInt8(ascii: "c"))
+        case .unsubscribe: out.append(UInt8(ascii: "u"))
+        }
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: encodedID)
+        out.append(UInt8(ascii: "."))
+        switch action {
+        case .open: out.append(UInt8(ascii: "o"))
+        case .unsubscribe: out.append(UInt8(ascii: "u"))
+        case .click(let index):
+            out.append(UInt8(ascii: "c"))
+            Self.appendDecimal(index, to: &out)
+        }
+    }
+
+    /// `String(value)`'s bytes.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value >= 0, value < 1_000_000 else {
+            out.append(contentsOf: String(value).utf8)
+            return
+        }
+        var divisor = 1
+        while divisor * 10 <= value { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// ``UnsignedTrackingTokens``' encoding: RFC 3986 unreserved bytes kept, others
+    /// percent-encoded.
+    static func percentEncoded(_ text: String) -> [UInt8] {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                out.append(b)
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            }
+        }
+        return out
+    }
+}
