@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "HeraldServer",
             dependencies: [
-                "GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldStore",
+                "GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldStore", "HeraldPersonalization",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 public import GRPCInterop
-import HeraldCore
+public import HeraldCore
+import HeraldPersonalization
 import HeraldProtos
 import HeraldRPC
 import HeraldStore
@@ -24,10 +25,11 @@ public struct HeraldServer: Sendable {
         self.logger = logger
     }
 
-    /// Opens the database, binds the address and serves until the calling task is
-    /// cancelled, SIGINT or SIGTERM arrives (when `handleTerminationSignals`), or the
-    /// server handed to `onStarted` is shut down; returns after a graceful shutdown and
-    /// closes the database.
+    /// Opens the database, returns the deliveries a previous process left PREPARING to
+    /// DRAFT, binds the address and serves until the calling task is cancelled, SIGINT or
+    /// SIGTERM arrives (when `handleTerminationSignals`), or the server handed to
+    /// `onStarted` is shut down; returns after a graceful shutdown (running preparations
+    /// are stopped as it begins, which ends their watch streams) and closes the database.
     ///
     /// - Throws: ``StartupError`` when the database cannot be opened.
     public func run(
@@ -42,11 +44,17 @@ public struct HeraldServer: Sendable {
         ])
         let store = try openStore()
         defer { try? store.close() }
+        let engine = PreparationEngine(
+            deliveries: store, store: store, renderer: MustacheMessageRenderer(), configuration: configuration.preparation,
+            now: SystemClock.now, logger: logger
+        )
+        try await recoverInterrupted(engine)
         var router = RPCRouter()
         health.register(into: &router)
         reflection.register(into: &router)
         ProfileService(profiles: store, idempotency: store, logger: logger).register(into: &router)
-        DeliveryService(deliveries: store, idempotency: store, logger: logger).register(into: &router)
+        DeliveryService(deliveries: store, preparations: store, engine: engine, idempotency: store, logger: logger)
+            .register(into: &router)
 
         var grpc = GRPCServer.Configuration(address: configuration.grpcAddress)
         grpc.maxReceiveMessageLength = configuration.maxMessageLength
@@ -55,7 +63,11 @@ public struct HeraldServer: Sendable {
         grpc.keepaliveTime = configuration.keepaliveTime
         grpc.maxConnectionAge = configuration.maxConnectionAge
         let server = try GRPCServer(configuration: grpc, router: router, logger: logger)
-        server.onShutdown { health.enterShutdown() }
+        let (shutdownBegan, beginShutdown) = AsyncStream<Void>.makeStream()
+        server.onShutdown {
+            health.enterShutdown()
+            beginShutdown.finish()
+        }
         let signalSources = handleTerminationSignals
             ? onTerminationSignal { [logger] name in
                 logger.info("received \(name): shutting down gracefully")
@@ -63,7 +75,29 @@ public struct HeraldServer: Sendable {
             } : []
         defer { signalSources.forEach { $0.cancel() } }
         onStarted(server)
-        await server.serve()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in shutdownBegan {}
+                await engine.shutdown()
+            }
+            await server.serve()
+            beginShutdown.finish()
+        }
+    }
+
+    /// Returns deliveries left PREPARING by a previous process to DRAFT.
+    private func recoverInterrupted(_ engine: PreparationEngine) async throws {
+        do {
+            let recovered = try await engine.recoverInterrupted()
+            if !recovered.isEmpty {
+                logger.notice(
+                    "preparations interrupted by the previous process were reset to DRAFT",
+                    metadata: ["herald.delivery.ids": "\(recovered.joined(separator: ","))"]
+                )
+            }
+        } catch {
+            throw StartupError(message: "cannot reset the preparations a previous process left running: \(error)")
+        }
     }
 
     private func openStore() throws -> SQLiteStore {
@@ -98,6 +132,10 @@ extension HeraldServer {
         public var maxConnectionAge: Duration?
         /// The SQLite database file (created when missing).
         public var databasePath: String
+        /// How preparations run; its ``PreparationEngine/Configuration/trackingBaseURL`` is
+        /// the tracking endpoint that rendered links and open pixels point to
+        /// (`http://127.0.0.1:8080` by default).
+        public var preparation: PreparationEngine.Configuration
 
         public init(
             grpcAddress: String = "127.0.0.1:50051",
@@ -105,7 +143,8 @@ extension HeraldServer {
             shutdownGracePeriod: Duration = .seconds(10),
             keepaliveTime: Duration? = nil,
             maxConnectionAge: Duration? = nil,
-            databasePath: String = "./herald.sqlite"
+            databasePath: String = "./herald.sqlite",
+            preparation: PreparationEngine.Configuration = Configuration.defaultPreparation
         ) {
             self.grpcAddress = grpcAddress
             self.maxMessageLength = maxMessageLength
@@ -113,8 +152,16 @@ extension HeraldServer {
             self.keepaliveTime = keepaliveTime
             self.maxConnectionAge = maxConnectionAge
             self.databasePath = databasePath
+            self.preparation = preparation
         }
 
         public static var defaults: Configuration { Configuration() }
+
+        /// The engine's defaults with the tracking endpoint at `http://127.0.0.1:8080`.
+        public static var defaultPreparation: PreparationEngine.Configuration {
+            var preparation = PreparationEngine.Configuration.defaults
+            preparation.trackingBaseURL = "http://127.0.0.1:8080"
+            return preparation
+        }
     }
 }

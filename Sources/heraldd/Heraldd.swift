@@ -23,6 +23,9 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .customLong("database"), help: "The SQLite database file, created when missing (env HERALD_DATABASE).")
     var database: String = ProcessInfo.processInfo.environment["HERALD_DATABASE"] ?? "./herald.sqlite"
 
+    @Option(name: .customLong("tracking-url"), help: "Base URL of the tracking endpoint in rendered links (env HERALD_TRACKING_URL).")
+    var trackingURL: String = ProcessInfo.processInfo.environment["HERALD_TRACKING_URL"] ?? "http://127.0.0.1:8080"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
 
@@ -32,6 +35,9 @@ struct Heraldd: AsyncParsableCommand {
         }
         guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be positive") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
+        guard let url = URL(string: trackingURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+              url.host?.isEmpty == false
+        else { throw ValidationError("--tracking-url must be an absolute http(s) URL (got '\(trackingURL)')") }
     }
 
     func run() async throws {
@@ -42,11 +48,12 @@ struct Heraldd: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "heraldd")
-        let configuration = HeraldServer.Configuration(
+        var configuration = HeraldServer.Configuration(
             grpcAddress: grpcAddress,
             maxMessageLength: maxMessageSize,
             shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)),
             databasePath: database)
+        configuration.preparation.trackingBaseURL = trackingURL
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
             try await server.run(handleTerminationSignals: true) { grpc in

@@ -183,11 +183,13 @@ extension TypologyRule {
 }
 
 extension Delivery.PreparationSummary {
+    /// This summary as the API returns it: state, phase, KPIs with the per-cause
+    /// counts, error and warning counts, snapshot hash, start and end time.
     var proto: Herald_V1_PreparationSummary {
         var message = Herald_V1_PreparationSummary()
-        var kpis = Herald_V1_PreparationKpis()
-        kpis.targeted = Int64(targeted)
-        kpis.toDeliver = Int64(toDeliver)
+        message.state = state.proto
+        message.phase = phase.proto
+        var kpis = self.kpis.proto
         kpis.toExclude = Int64(toExclude)
         message.kpis = kpis
         message.errorCount = Int64(errorCount)

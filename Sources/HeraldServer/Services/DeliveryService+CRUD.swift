@@ -2,6 +2,7 @@ import GRPCInterop
 import HeraldCore
 import HeraldProtos
 import HeraldRPC
+import Synchronization
 
 /// CreateDelivery, GetDelivery, ListDeliveries, UpdateDelivery, DeleteDelivery.
 extension DeliveryService {
@@ -68,20 +69,30 @@ extension DeliveryService {
     }
 
     /// Changes the fields named by the mask. Any change returns a READY or
-    /// PREPARATION_FAILED delivery to DRAFT (its preparation is stale); PREPARING,
-    /// SCHEDULED, SENDING, PAUSED and the final states refuse with FAILED_PRECONDITION.
+    /// PREPARATION_FAILED delivery to DRAFT and discards its stale preparation (exclusions,
+    /// log entries and prepared messages; the summary stays, with the old snapshot hash);
+    /// PREPARING, SCHEDULED, SENDING, PAUSED and the final states refuse with
+    /// FAILED_PRECONDITION.
     func updateDelivery(_ request: Herald_V1_UpdateDeliveryRequest) async throws -> Herald_V1_UpdateDeliveryResponse {
         guard let proposed = request.delivery else { throw HeraldError.invalidArgument("delivery is required") }
         let id = try Self.requiredID(proposed.id, field: "delivery.id")
         let mask = try DeliveryFieldMask(paths: request.updateMask?.paths ?? [])
         return try await idempotency.run(requestID: request.requestId, method: Herald_V1_DeliveryService.updateDelivery.path) {
             let time = now()
+            let previous = Mutex<Delivery.State?>(nil)
             let updated = try await deliveries.updateDelivery(id: id) { delivery in
                 let next = try delivery.state.applying(.contentChanged)
                 try delivery.apply(proposed, fields: mask)
                 try delivery.validate()
+                previous.withLock { $0 = delivery.state }
                 delivery.state = next
                 delivery.updateTime = time
+            }
+            // The next preparation would discard these results too; doing it now leaves no
+            // stale prepared message behind. (A PrepareDelivery that lands between the
+            // update and this discard loses the results its run wrote in that instant.)
+            if let stale = previous.withLock({ $0 }), stale == .ready || stale == .preparationFailed {
+                try await preparations.discardPreparation(deliveryID: id)
             }
             var response = Herald_V1_UpdateDeliveryResponse()
             response.delivery = updated.proto

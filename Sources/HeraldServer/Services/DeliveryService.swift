@@ -6,24 +6,29 @@ public import Logging
 /// `herald.v1.DeliveryService`: deliveries from draft to sent.
 ///
 /// The RPCs come in groups, each in its own file with its own `register…(into:)`:
-/// CRUD (`DeliveryService+CRUD.swift`) now; preparation and sending join them later.
-/// ``register(into:)`` registers every group.
+/// CRUD (`DeliveryService+CRUD.swift`) and preparation (`DeliveryService+Preparation.swift`)
+/// now; sending joins them later. ``register(into:)`` registers every group.
 public struct DeliveryService: Sendable {
     /// The listing name inside ListDeliveries page tokens.
     static let pageTokenKind = "deliveries"
 
     let deliveries: any DeliveryStore
+    let preparations: any PreparationStore
+    let engine: PreparationEngine
     let idempotency: Idempotency
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
-    /// Creates the service over its stores; `now` is the clock (the system's by default).
+    /// Creates the service over its stores and the preparation engine (which the caller
+    /// owns: it recovers and shuts it down); `now` is the clock (the system's by default).
     public init(
-        deliveries: any DeliveryStore, idempotency: any IdempotencyStore, logger: Logger,
-        now: (@Sendable () -> Timestamp)? = nil
+        deliveries: any DeliveryStore, preparations: any PreparationStore, engine: PreparationEngine,
+        idempotency: any IdempotencyStore, logger: Logger, now: (@Sendable () -> Timestamp)? = nil
     ) {
         let now = now ?? SystemClock.now
         self.deliveries = deliveries
+        self.preparations = preparations
+        self.engine = engine
         self.idempotency = Idempotency(store: idempotency, now: now)
         self.now = now
         self.logger = logger
@@ -32,6 +37,7 @@ public struct DeliveryService: Sendable {
     /// Registers every implemented RPC of the service.
     public func register(into router: inout RPCRouter) {
         registerCRUD(into: &router)
+        registerPreparation(into: &router)
     }
 
     /// The id of a request; `field` names it in the error.

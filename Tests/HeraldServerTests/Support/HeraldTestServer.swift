@@ -30,11 +30,12 @@ struct TemporaryDirectory {
 /// Runs a real `HeraldServer` on 127.0.0.1 (ephemeral port) over the SQLite file at
 /// `databasePath`, hands a connected client to `body`, then shuts both down gracefully.
 func withHerald<R: Sendable>(
-    databasePath: String, _ body: (GRPCClient) async throws -> R
+    databasePath: String, preparation: PreparationEngine.Configuration = HeraldServer.Configuration.defaultPreparation,
+    _ body: (GRPCClient) async throws -> R
 ) async throws -> R {
     let configuration = HeraldServer.Configuration(
         grpcAddress: "127.0.0.1:0", maxMessageLength: 16 * 1024 * 1024, shutdownGracePeriod: .seconds(1),
-        databasePath: databasePath
+        databasePath: databasePath, preparation: preparation
     )
     let server = HeraldServer(configuration: configuration, logger: quietLogger)
     let (started, continuation) = AsyncStream<GRPCServer>.makeStream()
@@ -68,10 +69,13 @@ func withHerald<R: Sendable>(
 }
 
 /// A fresh database in a temporary directory, a server over it, and a client.
-func withFreshHerald<R: Sendable>(_ body: (GRPCClient, TemporaryDirectory) async throws -> R) async throws -> R {
+func withFreshHerald<R: Sendable>(
+    preparation: PreparationEngine.Configuration = HeraldServer.Configuration.defaultPreparation,
+    _ body: (GRPCClient, TemporaryDirectory) async throws -> R
+) async throws -> R {
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
-    return try await withHerald(databasePath: directory.databasePath) { client in
+    return try await withHerald(databasePath: directory.databasePath, preparation: preparation) { client in
         try await body(client, directory)
     }
 }
