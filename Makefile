@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo bench-grpc bench-store clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo bench-grpc bench-store bench-prepare clean
 
 deps:
 	@scripts/install-deps
@@ -51,6 +51,13 @@ bench-grpc: build-release
 ## 1,000,000 profiles through UpsertProfiles vs sqlite3 .import of the same CSV; CountAudience; peak RSS.
 bench-store: build-release
 	Benchmarks/store/run $(BIN_RELEASE)
+
+## A preparation of 1,000,000 SQLite profiles at the engine level (release): each phase's
+## time, the floors (audience counted by SQLite, render loop alone), peak RSS, stop latency.
+## BENCH_PREPARE_ARGS: [profiles] [database path] (the database is built once and reused).
+BENCH_PREPARE_ARGS ?=
+bench-prepare: build-release
+	$(BIN_RELEASE)/HeraldBenchPrepare $(BENCH_PREPARE_ARGS)
 
 clean:
 	rm -rf .build
