@@ -24,6 +24,13 @@ func seconds(_ d: Duration) -> String {
     String(format: "%.3f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
 }
 
+/// The CPU time (user + system) the process used so far, in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func peakRSSMegabytes() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
@@ -122,7 +129,7 @@ await withTaskGroup(of: Int.self) { group in
         group.addTask {
             var bytes = 0
             for i in stride(from: part, to: renderCount, by: 2) {
-                bytes += (try? compiled.render(sample[i % sample.count], identity: MessageIdentity(trackingID: "bench.\(i)")).size) ?? 0
+                bytes += (try? compiled.messageSize(sample[i % sample.count], identity: MessageIdentity(trackingID: "bench.\(i)"))) ?? 0
             }
             return bytes
         }
@@ -134,12 +141,34 @@ let perMessage = Double(renderFloor.components.attoseconds) / 1e12 / Double(rend
     + Double(renderFloor.components.seconds) * 1e6 / Double(renderCount)
 print("floor: render loop alone, 2 tasks: \(renderCount) messages of \(sampleSize) bytes in \(seconds(renderFloor)) (\(String(format: "%.2f", perMessage)) µs a message)")
 
+// Building the strings (what sending does) rather than measuring (what preparing does).
+start = clock.now
+for i in 0..<20_000 {
+    _ = try? compiled.render(sample[i % sample.count], identity: MessageIdentity(trackingID: "bench.\(i)"))
+}
+let buildTime = clock.now - start
+print("render with strings, 1 task: 20000 messages in \(seconds(buildTime)) (\(String(format: "%.2f", (Double(buildTime.components.seconds) * 1e6 + Double(buildTime.components.attoseconds) / 1e12) / 20_000)) µs a message)")
+
+// The reference renderer (swift-mustache itself, the renderer before), for comparison.
+let reference = try MustacheReferenceRenderer().compile(delivery.content, options: options)
+let referenceSample = try reference.render(sample[1], identity: MessageIdentity(trackingID: "bench.1"))
+let fastSample = try compiled.render(sample[1], identity: MessageIdentity(trackingID: "bench.1"))
+precondition(referenceSample == fastSample, "the fast renderer differs from the reference")
+start = clock.now
+let referenceCount = 5_000
+for i in 0..<referenceCount {
+    _ = try? reference.render(sample[i], identity: MessageIdentity(trackingID: "bench.\(i)"))
+}
+let referenceTime = clock.now - start
+print("reference renderer (swift-mustache), 1 task: \(referenceCount) messages in \(seconds(referenceTime)) (\(String(format: "%.2f", (Double(referenceTime.components.seconds) * 1e6 + Double(referenceTime.components.attoseconds) / 1e12) / Double(referenceCount))) µs a message)")
+
 // The preparation.
 let engine = PreparationEngine(
     deliveries: store, store: store, renderer: MustacheMessageRenderer(),
     configuration: .defaults, now: wallClock, logger: logger
 )
 start = clock.now
+let cpuStart = cpuSeconds()
 _ = try await engine.prepare(deliveryID: "bench")
 var phaseStarts: [(PreparationPhase, ContinuousClock.Instant)] = []
 var final: PreparationProgress?
@@ -149,6 +178,7 @@ for await progress in try await engine.watch(deliveryID: "bench") {
     final = progress
 }
 let end = clock.now
+let cpuUsed = cpuSeconds() - cpuStart
 let total = end - start
 for (i, (phase, at)) in phaseStarts.enumerated() {
     let next = i + 1 < phaseStarts.count ? phaseStarts[i + 1].1 : end
@@ -164,6 +194,8 @@ print("preparation: \(seconds(total)) (\(Int(rate)) targeted profiles/s); ratio 
     + String(format: "%.2f", (Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18)
         / ((Double(countFloor.components.seconds) + Double(countFloor.components.attoseconds) / 1e18)
             + perMessage * Double(final?.kpis.toDeliver ?? 0) / 1e6)))
+print("preparation CPU time (user + system): \(String(format: "%.3f s", cpuUsed)); load average at the end: "
+    + ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"))
 print("peak RSS so far: \(peakRSSMegabytes()) MB")
 
 // Stop latency: prepare again, stop in the middle of personalization.

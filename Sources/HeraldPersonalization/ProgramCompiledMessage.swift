@@ -30,10 +30,20 @@ struct ProgramCompiledMessage: CompiledMessage {
     }
 
     func messageSize(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> Int {
-        guard let (subjectBytes, htmlBytes, textBytes) = try bytes(profile, identity: identity) else {
+        // Measured, not built: nothing is copied or allocated but the writer's stack.
+        var writer = MessageWriter(profile: profile, trackingID: identity.trackingID, urls: urls)
+        var subjectCount = ByteCount(), bodyCount = ByteCount()
+        do throws(MessageWriter.NeedsReference) {
+            try writer.write(subject, to: &subjectCount)
+            try writer.write(html, to: &bodyCount)
+            if let text { try writer.write(text, to: &bodyCount) }
+        } catch {
             return try reference.render(profile, identity: identity).size
         }
-        return subjectBytes.count + htmlBytes.count + (textBytes?.count ?? 0)
+        if subjectCount.sawLineBreak {
+            throw PersonalizationError(reason: "the personalized subject contains a line break")
+        }
+        return subjectCount.count + bodyCount.count
     }
 
     /// The three parts' bytes, or `nil` when the reference path must render the message.

@@ -1,4 +1,5 @@
 internal import GRDB
+import GRDBSQLite
 public import HeraldCore
 
 /// Lists of values are bound as one JSON array argument and read with `json_each`:
@@ -14,36 +15,45 @@ extension SQLiteStore: PreparationStore {
         guard ruleFilters.count <= 64 else { throw HeraldError.invalidArgument("at most 64 rule filters") }
         let limit = max(0, limit)
         return try await read("targetBatch") { db in
-            let catalog = try AttributeCatalog.load(db)
-            var arguments = StatementArguments()
-            var columns = "profiles.pk, profiles.id, profiles.email, profiles.subscription"
-            for filter in ruleFilters {
-                let compiled = filter.sql(attributeColumns: catalog.columns(for:))
-                columns += ", (\(compiled.clause))"
-                arguments += compiled.statementArguments
-            }
-            let compiled = audience.sql(attributeColumns: catalog.columns(for:))
-            var sql = "SELECT \(columns) FROM profiles WHERE (\(compiled.clause))"
-            arguments += compiled.statementArguments
-            if let after {
-                sql += " AND profiles.id > ?"
-                arguments += [after]
-            }
-            sql += " ORDER BY profiles.id LIMIT ?"
-            arguments += [limit]
-            var rows: [TargetRow] = []
-            rows.reserveCapacity(limit)
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            while let row = try cursor.next() {
-                let subscriptionText: String = row[3]
-                guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
-                    throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
+            try Self.withoutMemoryMap(db) {
+                let catalog = try AttributeCatalog.load(db)
+                var arguments = StatementArguments()
+                var columns = "profiles.pk, profiles.id, profiles.email, profiles.subscription"
+                for filter in ruleFilters {
+                    let compiled = filter.sql(attributeColumns: catalog.columns(for:))
+                    columns += ", (\(compiled.clause))"
+                    arguments += compiled.statementArguments
                 }
-                var bits: UInt64 = 0
-                for i in 0..<ruleFilters.count where (row[4 + i] as Int64? ?? 0) != 0 { bits |= 1 << UInt64(i) }
-                rows.append(TargetRow(key: row[0], id: row[1], email: row[2], subscription: subscription, filterMatches: bits))
+                let compiled = audience.sql(attributeColumns: catalog.columns(for:))
+                var sql = "SELECT \(columns) FROM profiles WHERE (\(compiled.clause))"
+                arguments += compiled.statementArguments
+                if let after {
+                    sql += " AND profiles.id > ?"
+                    arguments += [after]
+                }
+                sql += " ORDER BY profiles.id LIMIT ?"
+                arguments += [limit]
+                var rows: [TargetRow] = []
+                rows.reserveCapacity(limit)
+                // Stepped through the C API: no Row boxing, strings made from the column bytes.
+                let statement = try db.makeStatement(sql: sql)
+                try statement.setArguments(arguments)
+                let handle = statement.sqliteStatement
+                defer { sqlite3_reset(handle) }
+                while try Self.step(handle) {
+                    let subscriptionText = Self.text(handle, 3)
+                    guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
+                        throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
+                    }
+                    var bits: UInt64 = 0
+                    for i in 0..<ruleFilters.count where sqlite3_column_int64(handle, Int32(4 + i)) != 0 { bits |= 1 << UInt64(i) }
+                    rows.append(TargetRow(
+                        key: sqlite3_column_int64(handle, 0), id: Self.text(handle, 1), email: Self.text(handle, 2),
+                        subscription: subscription, filterMatches: bits
+                    ))
+                }
+                return rows
             }
-            return rows
         }
     }
 
@@ -51,20 +61,41 @@ extension SQLiteStore: PreparationStore {
         guard !keys.isEmpty else { return [] }
         let json = "[" + keys.map(String.init).joined(separator: ",") + "]"
         let found = try await read("targetProfiles") { db in
-            let catalog = try AttributeCatalog.load(db)
-            let pkColumn = 10 + catalog.keysBySlot.count
-            var byKey: [Int64: Profile] = [:]
-            byKey.reserveCapacity(keys.count)
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: """
+            try Self.withoutMemoryMap(db) {
+                let catalog = try AttributeCatalog.load(db)
+                let pkColumn = 10 + catalog.keysBySlot.count
+                let attributeKeys = catalog.keysBySlot.map(\.key)
+                var byKey: [Int64: Profile] = [:]
+                byKey.reserveCapacity(keys.count)
+                let statement = try db.makeStatement(sql: """
                     SELECT \(ProfileRow.columns(catalog)), profiles.pk FROM profiles
                     WHERE profiles.pk IN (SELECT value FROM json_each(?))
-                    """,
-                arguments: [json]
-            )
-            while let row = try cursor.next() { byKey[row[pkColumn]] = try ProfileRow.decode(row, catalog) }
-            return byKey
+                    """)
+                try statement.setArguments([json])
+                let handle = statement.sqliteStatement
+                defer { sqlite3_reset(handle) }
+                while try Self.step(handle) {
+                    let subscriptionText = Self.text(handle, 6)
+                    guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
+                        throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
+                    }
+                    var attributes: [String: String] = [:]
+                    for (offset, key) in attributeKeys.enumerated() where sqlite3_column_type(handle, Int32(10 + offset)) != SQLITE_NULL {
+                        attributes[key] = Self.text(handle, Int32(10 + offset))
+                    }
+                    let tagsJSON = Self.text(handle, 9)
+                    byKey[sqlite3_column_int64(handle, Int32(pkColumn))] = Profile(
+                        id: Self.text(handle, 0), email: Self.text(handle, 1), firstName: Self.text(handle, 2),
+                        lastName: Self.text(handle, 3), locale: Self.text(handle, 4), timeZone: Self.text(handle, 5),
+                        tags: tagsJSON == "[]" ? [] : try CompactJSON.decodeArray(tagsJSON),
+                        attributes: attributes,
+                        subscription: subscription,
+                        createdAt: Timestamp(microsecondsSinceEpoch: sqlite3_column_int64(handle, 7)),
+                        updatedAt: Timestamp(microsecondsSinceEpoch: sqlite3_column_int64(handle, 8))
+                    )
+                }
+                return byKey
+            }
         }
         return keys.map { found[$0] }
     }
@@ -72,11 +103,12 @@ extension SQLiteStore: PreparationStore {
     public func quarantinedAddresses(among addresses: [String]) async throws -> Set<String> {
         guard !addresses.isEmpty else { return [] }
         let normalized = addresses.map(Self.folded)
-        let json = CompactJSON.encode(normalized)
-        let hits = try await read("quarantinedAddresses") { db in
-            Set(try String.fetchAll(
+        let hits = try await read("quarantinedAddresses") { db -> Set<String> in
+            // Most stores quarantine nothing: one probe instead of a lookup of every address.
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM address_quarantine)") == true else { return [] }
+            return Set(try String.fetchAll(
                 db, sql: "SELECT address FROM address_quarantine WHERE address IN (SELECT value FROM json_each(?))",
-                arguments: [json]
+                arguments: [CompactJSON.encode(normalized)]
             ))
         }
         guard !hits.isEmpty else { return [] }
@@ -101,9 +133,13 @@ extension SQLiteStore: PreparationStore {
 
     public func sentMessageCounts(profileIDs: [String], since: Timestamp) async throws -> [String: Int] {
         guard !profileIDs.isEmpty else { return [:] }
-        let json = CompactJSON.encode(profileIDs)
         return try await read("sentMessageCounts") { db in
             var counts: [String: Int] = [:]
+            // No SENT message at all (a new store): one probe of the partial index.
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM messages WHERE status = 'SENT')") == true else {
+                return counts
+            }
+            let json = CompactJSON.encode(profileIDs)
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -299,5 +335,37 @@ extension SQLiteStore: PreparationStore {
     /// An address with ASCII letters in lower case, as quarantines are keyed.
     private static func folded(_ address: String) -> String {
         String(decoding: address.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+
+    /// Runs `body` with the connection's memory map off (`mmap_size = 0`), then restores it.
+    ///
+    /// A preparation reads every targeted row: through the map (up to
+    /// ``SQLiteStore/Configuration/mmapSizeBytes``, 1 GiB by default) each page read stays
+    /// in the process's resident set, so a million profiles would add the whole table
+    /// (~300 MB) to the peak RSS. Read through SQLite's page cache instead, the resident
+    /// memory stays bounded by `cache_size`; the speed is the same for these scans.
+    private static func withoutMemoryMap<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        let mapped = try Int.fetchOne(db, sql: "PRAGMA mmap_size") ?? 0
+        guard mapped > 0 else { return try body() }
+        try db.execute(sql: "PRAGMA mmap_size = 0")
+        defer { try? db.execute(sql: "PRAGMA mmap_size = \(mapped)") }
+        return try body()
+    }
+
+    /// Steps a statement: `true` on a row, `false` when done.
+    private static func step(_ handle: OpaquePointer) throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "unknown error"
+            throw HeraldError.internal("sqlite3_step failed (\(code)): \(message)")
+        }
+    }
+
+    /// Column `index` of the current row as text (empty when NULL).
+    private static func text(_ handle: OpaquePointer, _ index: Int32) -> String {
+        guard let bytes = sqlite3_column_text(handle, index) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))), as: UTF8.self)
     }
 }

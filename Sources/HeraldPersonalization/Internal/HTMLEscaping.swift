@@ -26,29 +26,36 @@ enum HTMLEscaping {
     }
 
     /// Appends `bytes` (valid UTF-8) escaped.
-    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    static func append(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout some ByteSink) {
         let n = bytes.count
-        let mark = out.count
-        var copied = 0
-        for i in 0..<n {
-            let b = bytes[i]
-            guard isSpecial(b) else { continue }
+        var hazard = false
+        var special = false
+        for i in 0..<n where isSpecial(bytes[i]) {
+            special = true
             if (i > 0 && bytes[i - 1] >= 0x80) || (i + 1 < n && bytes[i + 1] >= 0x80) {
-                // A special byte may share a cluster with its neighbour: redo the whole
-                // value by Character, as swift-mustache does.
-                out.removeSubrange(mark...)
-                appendByCharacter(String(decoding: bytes, as: UTF8.self), to: &out)
-                return
+                hazard = true
+                break
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<i]))
-            out.append(contentsOf: replacements[Int(b)])
+        }
+        guard special else { return out.write(bytes) }
+        if hazard {
+            // A special byte may share a cluster with its neighbour: the whole value by
+            // Character, as swift-mustache does.
+            var escaped: [UInt8] = []
+            appendByCharacter(String(decoding: bytes, as: UTF8.self), to: &escaped)
+            return out.write(escaped)
+        }
+        var copied = 0
+        for i in 0..<n where isSpecial(bytes[i]) {
+            out.write(UnsafeBufferPointer(rebasing: bytes[copied..<i]))
+            out.write(replacements[Int(bytes[i])])
             copied = i + 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<n]))
+        out.write(UnsafeBufferPointer(rebasing: bytes[copied..<n]))
     }
 
     /// Appends `text` escaped.
-    static func append(_ text: String, to out: inout [UInt8]) {
+    static func append(_ text: String, to out: inout some ByteSink) {
         var text = text
         text.withUTF8 { append($0, to: &out) }
     }

@@ -40,7 +40,7 @@ struct MessageWriter {
     }
 
     /// Appends the rendering of `program` to `out`.
-    mutating func write(_ program: TemplateProgram, to out: inout [UInt8]) throws(NeedsReference) {
+    mutating func write(_ program: TemplateProgram, to out: inout some ByteSink) throws(NeedsReference) {
         try program.literals.withUnsafeBufferPointer { literals throws(NeedsReference) in
             try program.nodes.withUnsafeBufferPointer { nodes throws(NeedsReference) in
                 try write(0..<nodes.count, nodes, literals, program, to: &out)
@@ -50,20 +50,20 @@ struct MessageWriter {
 
     private mutating func write(
         _ range: Range<Int>, _ nodes: UnsafeBufferPointer<TemplateProgram.Node>, _ literals: UnsafeBufferPointer<UInt8>,
-        _ program: TemplateProgram, to out: inout [UInt8]
+        _ program: TemplateProgram, to out: inout some ByteSink
     ) throws(NeedsReference) {
         var i = range.lowerBound
         while i < range.upperBound {
             switch nodes[i] {
             case .literal(let bytes):
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: literals[bytes]))
+                out.write(UnsafeBufferPointer(rebasing: literals[bytes]))
                 i += 1
             case .variable(let ref, let escape):
                 i += 1
                 guard let value = resolve(ref, program) else { continue }
                 switch value {
                 case .text(let text, _):
-                    if escape { HTMLEscaping.append(text, to: &out) } else { out.append(contentsOf: text.utf8) }
+                    if escape { HTMLEscaping.append(text, to: &out) } else { out.write(text) }
                 case .url(let action):
                     writeURL(action, escape: escape, to: &out)
                 case .root, .attributes, .tags:
@@ -166,19 +166,19 @@ struct MessageWriter {
 
     private static func text(_ value: String) -> Value { .text(value, isNull: value.isEmpty) }
 
-    private mutating func writeURL(_ action: TrackingAction, escape: Bool, to out: inout [UInt8]) {
+    private mutating func writeURL(_ action: TrackingAction, escape: Bool, to out: inout some ByteSink) {
         if urls.isUnsigned {
             if encodedID == nil { encodedID = TrackingURLs.percentEncoded(trackingID) }
-            let start = out.count
-            urls.appendUnsigned(action, encodedID: encodedID!, to: &out)
             if escape && urls.baseNeedsEscaping {
-                let raw = Array(out[start...])
-                out.removeSubrange(start...)
+                var raw: [UInt8] = []
+                urls.appendUnsigned(action, encodedID: encodedID!, to: &raw)
                 raw.withUnsafeBufferPointer { HTMLEscaping.append($0, to: &out) }
+            } else {
+                urls.appendUnsigned(action, encodedID: encodedID!, to: &out)
             }
         } else {
             let url = urls.options.url(action, trackingID: trackingID)
-            if escape { HTMLEscaping.append(url, to: &out) } else { out.append(contentsOf: url.utf8) }
+            if escape { HTMLEscaping.append(url, to: &out) } else { out.write(url) }
         }
     }
 }

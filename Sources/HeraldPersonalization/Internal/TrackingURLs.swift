@@ -21,37 +21,37 @@ struct TrackingURLs: Sendable {
 
     /// Appends the unsigned URL of `action` for the message whose percent-encoded
     /// tracking id is `encodedID`.
-    func appendUnsigned(_ action: TrackingAction, encodedID: [UInt8], to out: inout [UInt8]) {
-        out.append(contentsOf: base)
-        out.append(UInt8(ascii: "/"))
+    func appendUnsigned(_ action: TrackingAction, encodedID: [UInt8], to out: inout some ByteSink) {
+        out.write(base)
+        out.write(byte: UInt8(ascii: "/"))
         switch action {
-        case .open: out.append(UInt8(ascii: "o"))
-        case .click: out.append(UInt8(ascii: "c"))
-        case .unsubscribe: out.append(UInt8(ascii: "u"))
+        case .open: out.write(byte: UInt8(ascii: "o"))
+        case .click: out.write(byte: UInt8(ascii: "c"))
+        case .unsubscribe: out.write(byte: UInt8(ascii: "u"))
         }
-        out.append(UInt8(ascii: "/"))
-        out.append(contentsOf: encodedID)
-        out.append(UInt8(ascii: "."))
+        out.write(byte: UInt8(ascii: "/"))
+        out.write(encodedID)
+        out.write(byte: UInt8(ascii: "."))
         switch action {
-        case .open: out.append(UInt8(ascii: "o"))
-        case .unsubscribe: out.append(UInt8(ascii: "u"))
+        case .open: out.write(byte: UInt8(ascii: "o"))
+        case .unsubscribe: out.write(byte: UInt8(ascii: "u"))
         case .click(let index):
-            out.append(UInt8(ascii: "c"))
+            out.write(byte: UInt8(ascii: "c"))
             Self.appendDecimal(index, to: &out)
         }
     }
 
     /// `String(value)`'s bytes.
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+    static func appendDecimal(_ value: Int, to out: inout some ByteSink) {
         guard value >= 0, value < 1_000_000 else {
-            out.append(contentsOf: String(value).utf8)
+            out.write(String(value))
             return
         }
         var divisor = 1
         while divisor * 10 <= value { divisor *= 10 }
         var rest = value
         while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            out.write(byte: UInt8(ascii: "0") + UInt8(rest / divisor))
             rest %= divisor
             divisor /= 10
         }
@@ -70,7 +70,7 @@ struct TrackingURLs: Sendable {
                  UInt8(ascii: "~"):
                 out.append(b)
             default:
-                out.append(UInt8(ascii: "%"))
+                out.write(byte: UInt8(ascii: "%"))
                 out.append(hex[Int(b >> 4)])
                 out.append(hex[Int(b & 0xF)])
             }

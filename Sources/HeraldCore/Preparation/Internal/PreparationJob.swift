@@ -49,6 +49,9 @@ private final class JobContext {
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
     var compiled: (any CompiledMessage)?
+    /// How many PENDING ledger rows PERSONALIZING wrote (`nil` when it did not write the
+    /// whole ledger: FINALIZING writes it).
+    var ledgerWritten: Int?
 
     private var delivery: Delivery { job.delivery }
     private var store: any PreparationStore { job.store }
@@ -259,7 +262,11 @@ private final class JobContext {
     }
 
     /// PERSONALIZING: render every kept message (bodies are not kept: sending renders
-    /// them again), excluding the profiles whose message fails (21) and checking sizes.
+    /// them again), excluding the profiles whose message fails (21) and checking sizes,
+    /// and write the PENDING ledger rows batch by batch (FINALIZING then has none left to
+    /// write). When a message exceeds the size limit (an ERROR: the preparation fails),
+    /// no further row is written and those already written stay PENDING until the next
+    /// preparation or a stop discards them; a failed preparation is never sent.
     private func personalize() async throws {
         let start = clock.now
         let kept = (0..<candidates.count).filter(candidates.isKept)
@@ -286,41 +293,71 @@ private final class JobContext {
         }
         fetch = startFetch(0)
         defer { fetch?.cancel() }
-        while offset < kept.count {
-            let indices = Array(kept[offset..<min(offset + batchSize, kept.count)])
-            let profiles = try await fetch!.value
-            fetch = startFetch(offset + indices.count)
-            try Task.checkCancellation()
-            let identities = indices.map { MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: $0 + 1)) }
-            let results = await Self.render(compiled, profiles, identities, concurrency: concurrency)
-            for (j, result) in results.enumerated() {
-                let index = indices[j]
-                switch result {
-                case .success(let size):
-                    if size > largest { largest = size; largestProfile = candidates.ids[index] }
-                    if size > errorLimit { overError += 1 } else if size > warningLimit { overWarning += 1 }
-                case .failure(let reason):
-                    failures += 1
-                    candidates.causes[index] = UInt8(ExclusionCause.personalizationError.rawValue)
-                    kpis.exclude(.personalizationError)
-                    exclusions.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: .personalizationError))
-                    if failures <= job.configuration.maxLoggedProfileErrors {
-                        try await log(
-                            .warning, PreparationLogCode.personalizationError,
-                            "The message of profile '\(candidates.ids[index])' cannot be personalized: \(reason)",
-                            phase: .personalizing, profileID: candidates.ids[index]
-                        )
+        // The PENDING rows of each rendered batch are written while the next batch is
+        // fetched and rendered (one write in flight, awaited before the next and before
+        // returning or throwing, so a stop never races a write).
+        var ledgerWrite: Task<Void, any Error>? = nil
+        var ledgerRows = 0
+        var writingLedger = true
+        do {
+            while offset < kept.count {
+                let indices = Array(kept[offset..<min(offset + batchSize, kept.count)])
+                let profiles = try await fetch!.value
+                fetch = startFetch(offset + indices.count)
+                try Task.checkCancellation()
+                let identities = indices.map { MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: $0 + 1)) }
+                let results = await Self.render(compiled, profiles, identities, concurrency: concurrency)
+                for (j, result) in results.enumerated() {
+                    let index = indices[j]
+                    switch result {
+                    case .success(let size):
+                        if size > largest { largest = size; largestProfile = candidates.ids[index] }
+                        if size > errorLimit { overError += 1 } else if size > warningLimit { overWarning += 1 }
+                    case .failure(let reason):
+                        failures += 1
+                        candidates.causes[index] = UInt8(ExclusionCause.personalizationError.rawValue)
+                        kpis.exclude(.personalizationError)
+                        exclusions.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: .personalizationError))
+                        if failures <= job.configuration.maxLoggedProfileErrors {
+                            try await log(
+                                .warning, PreparationLogCode.personalizationError,
+                                "The message of profile '\(candidates.ids[index])' cannot be personalized: \(reason)",
+                                phase: .personalizing, profileID: candidates.ids[index]
+                            )
+                        }
                     }
                 }
+                if !exclusions.isEmpty {
+                    try await store.appendExclusions(exclusions, deliveryID: deliveryID)
+                    exclusions.removeAll(keepingCapacity: true)
+                }
+                // A message above the size limit fails the preparation: no more rows then.
+                if overError > 0 { writingLedger = false }
+                try await ledgerWrite?.value
+                ledgerWrite = nil
+                if writingLedger {
+                    var rows: [PreparedMessage] = []
+                    rows.reserveCapacity(indices.count)
+                    for (j, index) in indices.enumerated() where candidates.isKept(index) {
+                        rows.append(PreparedMessage(
+                            deliveryID: deliveryID, sequence: index + 1, profileID: candidates.ids[index],
+                            address: candidates.emails[index], trackingID: identities[j].trackingID
+                        ))
+                    }
+                    ledgerRows += rows.count
+                    let store = self.store
+                    if !rows.isEmpty { ledgerWrite = Task { try await store.appendMessages(rows) } }
+                }
+                offset += indices.count
+                progress(processed: offset)
+                try Task.checkCancellation()
             }
-            if !exclusions.isEmpty {
-                try await store.appendExclusions(exclusions, deliveryID: deliveryID)
-                exclusions.removeAll(keepingCapacity: true)
-            }
-            offset += indices.count
-            progress(processed: offset)
-            try Task.checkCancellation()
+            try await ledgerWrite?.value
+        } catch {
+            _ = await ledgerWrite?.result
+            throw error
         }
+        if writingLedger { ledgerWritten = ledgerRows }
         if failures > job.configuration.maxLoggedProfileErrors {
             try await log(
                 .warning, PreparationLogCode.personalizationError,
@@ -365,7 +402,7 @@ private final class JobContext {
                             continue
                         }
                         do throws(PersonalizationError) {
-                            out.append(.success(try compiled.render(profile, identity: identities[i]).size))
+                            out.append(.success(try compiled.messageSize(profile, identity: identities[i])))
                         } catch {
                             out.append(.failure(RenderFailure(reason: error.reason)))
                         }
@@ -390,7 +427,10 @@ private final class JobContext {
                 "The target is empty: \(kpis.targeted) profiles targeted, no message to deliver.", phase: .finalizing
             )
         }
-        if errorCount == 0 {
+        if errorCount == 0, let written = ledgerWritten {
+            progress(processed: written)
+            try await phaseDone(.finalizing, since: start, "\(written) messages stored PENDING.")
+        } else if errorCount == 0 {
             var batch: [PreparedMessage] = []
             batch.reserveCapacity(batchSize)
             var written = 0
