@@ -149,7 +149,7 @@ struct PreparationServiceTests {
         }
     }
 
-    @Test("a silent preparation still gets a message every 250 ms, without repeated log entries")
+    @Test("a watch gets a message at least every 250 ms (with slack) and every log entry exactly once")
     func heartbeat() async throws {
         try await withFreshHerald(preparation: Self.responsive) { client, _ in
             try await client.upsertPopulation(8_000)
@@ -160,13 +160,8 @@ struct PreparationServiceTests {
             _ = try await client.prepare(id)
             let messages = try await client.watchPreparation(id)
             #expect(messages.last?.progress.state == .succeeded)
-            // Heartbeats: the same snapshot again, without log entries (each entry comes once).
-            let repeats = zip(messages, messages.dropFirst()).filter { previous, next in
-                var a = previous.progress, b = next.progress
-                a.newLogEntries = []; b.newLogEntries = []; a.updateTime = nil; b.updateTime = nil
-                return a == b && next.progress.newLogEntries.isEmpty
-            }
-            #expect(!repeats.isEmpty)
+            // Heartbeats (the same snapshot again) carry no log entries: each entry comes once.
+            // Whether any is needed depends on how fast the engine moves, so none is required.
             let logs = try await client.allLogs(id, minimum: .unspecified, pageSize: 1_000)
             #expect(messages.flatMap(\.progress.newLogEntries) == logs)
             let gaps = zip(messages, messages.dropFirst()).map { $1.received - $0.received }
