@@ -20,6 +20,8 @@ import types
 
 import pytest
 
+import herald_fixtures
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GRPC_PROTO = "/usr/share/grpc-proto"
@@ -99,19 +101,7 @@ def gen_dir():
 
 # --- processes ---------------------------------------------------------------------
 
-def bin_dir():
-    d = os.environ.get("HERALD_BIN_DIR")
-    if not d:
-        env = dict(os.environ, PATH="/opt/swift/usr/bin:" + os.environ.get("PATH", ""))
-        d = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    return d
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from herald_fixtures import bin_dir, free_port  # noqa: E402  (one definition for every test module)
 
 
 def wait_for_port(port, proc, timeout):
@@ -227,3 +217,19 @@ def fresh_heraldd(tmp_path):
     server = start_heraldd(str(tmp_path))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def workdir():
+    """A fresh temporary directory, removed afterwards."""
+    d = herald_fixtures.make_temp_dir()
+    yield d
+    herald_fixtures.remove_dir(d)
+
+
+@pytest.fixture
+def server(workdir):
+    """A heraldd with its own database in `workdir`, stopped afterwards."""
+    h = herald_fixtures.Heraldd(os.path.join(workdir, "herald.sqlite"), workdir).start()
+    yield h
+    h.stop()

@@ -2,8 +2,7 @@
 stubs generated at test time, and a heraldd process on a free loopback port with its
 own database file.
 
-Kept apart from conftest.py (owned by the interop tests); nothing here is a fixture
-that conftest.py defines.
+Plain helpers shared by conftest.py and the test modules (no fixtures here).
 """
 import importlib
 import os
@@ -57,7 +56,7 @@ def bin_dir():
     return d
 
 
-def _free_port():
+def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -75,7 +74,7 @@ class Heraldd:
     def start(self, timeout=30, attempts=3):
         binary = os.path.join(bin_dir(), "heraldd")
         for _ in range(attempts):
-            self.port = _free_port()
+            self.port = free_port()
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(
                     [binary, "--grpc-address", f"127.0.0.1:{self.port}", "--database", self.database,

@@ -17,22 +17,10 @@ import time
 
 import pytest
 
+import herald_fixtures
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def _bin_dir():
-    if os.environ.get("HERALD_BIN_DIR"):
-        return os.environ["HERALD_BIN_DIR"]
-    out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=ROOT, check=True,
-                         capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_port(port, proc, timeout=30):
@@ -51,14 +39,14 @@ def _wait_for_port(port, proc, timeout=30):
 @pytest.fixture(scope="module")
 def cli_env():
     """A running heraldd and how to call `herald` against it."""
-    bin_dir = _bin_dir()
+    bin_dir = herald_fixtures.bin_dir()
     herald = os.path.join(bin_dir, "herald")
     heraldd = os.path.join(bin_dir, "heraldd")
     for path in (herald, heraldd):
         if not os.path.exists(path):
             pytest.skip(f"{path} not built (swift build --product herald --product heraldd)")
     tmp = tempfile.mkdtemp(prefix="herald-cli-")
-    port = _free_port()
+    port = herald_fixtures.free_port()
     log = open(os.path.join(tmp, "heraldd.log"), "wb")
     proc = subprocess.Popen([heraldd, "--grpc-address", f"127.0.0.1:{port}",
                              "--database", os.path.join(tmp, "h.sqlite")],
@@ -200,7 +188,7 @@ def test_error_exit_codes_and_one_line_messages(cli_env):
     assert run(cli_env, "profiles", "frobnicate").returncode == 2
     assert run(cli_env, "deliveries", "list", "--state", "bogus").returncode == 4
 
-    down = run(cli_env, "profiles", "count", "", "--server", f"127.0.0.1:{_free_port()}", "--timeout", "5")
+    down = run(cli_env, "profiles", "count", "", "--server", f"127.0.0.1:{herald_fixtures.free_port()}", "--timeout", "5")
     assert down.returncode == 5
     assert down.stderr.startswith("error: UNAVAILABLE: ")
     assert down.stderr.count("\n") == 1

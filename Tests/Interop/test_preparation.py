@@ -27,20 +27,6 @@ def pb():
 
 
 @pytest.fixture
-def workdir():
-    d = hf.make_temp_dir()
-    yield d
-    hf.remove_dir(d)
-
-
-@pytest.fixture
-def server(workdir):
-    h = hf.Heraldd(os.path.join(workdir, "herald.sqlite"), workdir).start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture
 def stubs(pb, server):
     channel = grpc.insecure_channel(server.target)
     yield (pb.profile_service_pb2_grpc.ProfileServiceStub(channel),

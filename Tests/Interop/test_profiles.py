@@ -69,20 +69,6 @@ class Client:
 
 
 @pytest.fixture
-def workdir():
-    d = hf.make_temp_dir()
-    yield d
-    hf.remove_dir(d)
-
-
-@pytest.fixture
-def server(workdir):
-    h = hf.Heraldd(os.path.join(workdir, "herald.sqlite"), workdir).start()
-    yield h
-    h.stop()
-
-
-@pytest.fixture
 def client(pb, server):
     c = Client(pb, server.target)
     yield c
