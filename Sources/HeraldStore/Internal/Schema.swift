@@ -101,6 +101,18 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3: sending columns of the message ledger") { db in
+            // What sending records per row: the failure reason, the relay's last reply,
+            // the attempts, and when the last attempt, the next retry and the send were.
+            try db.execute(sql: """
+                ALTER TABLE messages ADD COLUMN failure_reason TEXT;
+                ALTER TABLE messages ADD COLUMN reply_text TEXT NOT NULL DEFAULT '';
+                ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE messages ADD COLUMN last_attempt_time INTEGER;
+                ALTER TABLE messages ADD COLUMN next_attempt_time INTEGER;
+                ALTER TABLE messages ADD COLUMN sent_time INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,153 @@
+internal import GRDB
+public import HeraldCore
+
+/// The sending columns of `messages` (migration v3). Rows move only out of PENDING, in
+/// one statement each, so the counts by status always add up to the delivery's rows.
+extension SQLiteStore: SendingStore {
+    private static let ledgerColumns = """
+        seq, profile_id, address, tracking_id, status, status_time, failure_reason, reply_text, attempts,
+        last_attempt_time, next_attempt_time, sent_time
+        """
+
+    public func pendingEntries(deliveryID: String, after: Int, limit: Int) async throws -> [LedgerEntry] {
+        try await read("pendingEntries") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.ledgerColumns) FROM messages
+                    WHERE delivery_id = ? AND status = 'PENDING' AND seq > ? ORDER BY seq LIMIT ?
+                    """,
+                arguments: [deliveryID, after, max(0, limit)]
+            ).map { try Self.ledgerEntry($0, deliveryID: deliveryID) }
+        }
+    }
+
+    public func recordRetry(
+        deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp, nextAttempt: Timestamp
+    ) async throws {
+        try await write("recordRetry") { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET attempts = ?, reply_text = ?, last_attempt_time = ?, next_attempt_time = ?
+                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
+                    """,
+                arguments: [
+                    attempts, reply, time.microsecondsSinceEpoch, nextAttempt.microsecondsSinceEpoch, deliveryID, sequence,
+                ]
+            )
+        }
+    }
+
+    @discardableResult
+    public func markSent(deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp) async throws -> Bool {
+        try await write("markSent") { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET status = 'SENT', status_time = ?, sent_time = ?, last_attempt_time = ?,
+                        next_attempt_time = NULL, attempts = ?, reply_text = ?
+                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
+                    """,
+                arguments: [
+                    time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, attempts, reply,
+                    deliveryID, sequence,
+                ]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    @discardableResult
+    public func markFailed(
+        deliveryID: String, sequence: Int, reason: MessageFailureReason, attempts: Int, reply: String, at time: Timestamp
+    ) async throws -> Bool {
+        try await write("markFailed") { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET status = 'FAILED', status_time = ?, failure_reason = ?, last_attempt_time = ?,
+                        next_attempt_time = NULL, attempts = ?, reply_text = ?
+                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
+                    """,
+                arguments: [
+                    time.microsecondsSinceEpoch, reason.rawValue, attempts > 0 ? time.microsecondsSinceEpoch : nil,
+                    attempts, reply, deliveryID, sequence,
+                ]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func cancelPending(deliveryID: String, at time: Timestamp) async throws -> Int {
+        try await write("cancelPending") { db in
+            try db.execute(
+                sql: """
+                    UPDATE messages SET status = 'CANCELLED', status_time = ?, next_attempt_time = NULL
+                    WHERE delivery_id = ? AND status = 'PENDING'
+                    """,
+                arguments: [time.microsecondsSinceEpoch, deliveryID]
+            )
+            return db.changesCount
+        }
+    }
+
+    public func sendingCounts(deliveryID: String) async throws -> SendingCounts {
+        try await read("sendingCounts") { db in
+            var counts = SendingCounts()
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT status, count(*) FROM messages WHERE delivery_id = ? GROUP BY status", arguments: [deliveryID]
+            )
+            for row in rows {
+                let status: String = row[0]
+                let count: Int = row[1]
+                switch PreparedMessage.Status(rawValue: status) {
+                case .pending: counts.pending = count
+                case .sent: counts.sent = count
+                case .failed: counts.failed = count
+                case .cancelled: counts.cancelled = count
+                case nil: throw HeraldError.internal("stored message has an unknown status '\(status)'")
+                }
+            }
+            return counts
+        }
+    }
+
+    public func listLedger(
+        deliveryID: String, statuses: Set<PreparedMessage.Status>?, after: String?, limit: Int
+    ) async throws -> Page<LedgerEntry> {
+        let limit = max(0, limit)
+        let start = after.flatMap { Int($0) } ?? 0
+        if let after, Int(after).map({ $0 < 0 }) ?? true {
+            throw HeraldError.invalidArgument("invalid page token '\(after)'")
+        }
+        return try await read("listLedger") { db in
+            var sql = "SELECT \(Self.ledgerColumns) FROM messages WHERE delivery_id = ? AND seq > ?"
+            var arguments: StatementArguments = [deliveryID, start]
+            if let statuses {
+                sql += " AND status IN (SELECT value FROM json_each(?))"
+                arguments += [CompactJSON.encode(statuses.map(\.rawValue).sorted())]
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments += [limit + 1]
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let items = try rows.prefix(limit).map { try Self.ledgerEntry($0, deliveryID: deliveryID) }
+            return Page(items: items, nextCursor: rows.count > limit ? items.last.map { String($0.message.sequence) } : nil)
+        }
+    }
+
+    private static func ledgerEntry(_ row: Row, deliveryID: String) throws -> LedgerEntry {
+        let rawStatus: String = row[4]
+        guard let status = PreparedMessage.Status(rawValue: rawStatus) else {
+            throw HeraldError.internal("stored message has an unknown status '\(rawStatus)'")
+        }
+        func time(_ index: Int) -> Timestamp? {
+            (row[index] as Int64?).map(Timestamp.init(microsecondsSinceEpoch:))
+        }
+        let message = PreparedMessage(
+            deliveryID: deliveryID, sequence: row[0], profileID: row[1], address: row[2], trackingID: row[3], status: status,
+            statusTime: time(5)
+        )
+        return LedgerEntry(
+            message: message, failureReason: (row[6] as String?).flatMap(MessageFailureReason.init(rawValue:)),
+            replyText: row[7], attempts: row[8], lastAttemptTime: time(9), nextAttemptTime: time(10), sentTime: time(11)
+        )
+    }
+}
