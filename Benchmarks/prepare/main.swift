@@ -31,6 +31,17 @@ func cpuSeconds() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
+/// The current resident set by kind (`RssAnon`, `RssFile`: mapped file pages), in MB.
+func residentBreakdown() -> String {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "?" }
+    return status.split(separator: "\n").filter { $0.hasPrefix("RssAnon:") || $0.hasPrefix("RssFile:") }
+        .map { line in
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            return "\(parts[0]) \((Int(parts.dropFirst().first ?? "") ?? 0) / 1024) MB"
+        }
+        .joined(separator: ", ")
+}
+
 func peakRSSMegabytes() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
@@ -94,7 +105,10 @@ let delivery = Delivery(
 
 var logger = Logger(label: "bench")
 logger.logLevel = .warning
-let store = try SQLiteStore(path: path, logger: logger)
+let mmapBytes = Int(ProcessInfo.processInfo.environment["HERALD_BENCH_MMAP"] ?? "") ?? SQLiteStore.Configuration.defaults.mmapSizeBytes
+var storeConfiguration = SQLiteStore.Configuration.defaults
+storeConfiguration.mmapSizeBytes = mmapBytes
+let store = try SQLiteStore(path: path, configuration: storeConfiguration, logger: logger)
 
 // Build the population once.
 let existing = try await store.countProfiles(matching: .all)
@@ -196,12 +210,15 @@ print("preparation: \(seconds(total)) (\(Int(rate)) targeted profiles/s); ratio 
             + perMessage * Double(final?.kpis.toDeliver ?? 0) / 1e6)))
 print("preparation CPU time (user + system): \(String(format: "%.3f s", cpuUsed)); load average at the end: "
     + ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"))
-print("peak RSS so far: \(peakRSSMegabytes()) MB")
+print("peak RSS so far: \(peakRSSMegabytes()) MB (now \(residentBreakdown()))")
 
 // Stop latency: prepare again, stop in the middle of personalization.
 _ = try await engine.prepare(deliveryID: "bench")
 var stopLatency: Duration?
+var peakByPhase: [String: Int] = [:]
 for await progress in try await engine.watch(deliveryID: "bench") {
+    let phaseName = progress.phase.map { "\($0)" } ?? "start"
+    peakByPhase[phaseName] = max(peakByPhase[phaseName] ?? 0, peakRSSMegabytes())
     if stopLatency == nil, progress.phase == .personalizing, progress.processed > progress.total / 3 {
         let requested = clock.now
         let stopped = try await engine.stop(deliveryID: "bench")
@@ -209,5 +226,6 @@ for await progress in try await engine.watch(deliveryID: "bench") {
         print("stop during PERSONALIZING at \(progress.processed)/\(progress.total): took effect in \(seconds(stopLatency!)), delivery \(stopped.state)")
     }
 }
-print("peak RSS: \(peakRSSMegabytes()) MB")
+print("peak RSS reached by phase of the stopped run: " + peakByPhase.sorted { $0.value < $1.value }.map { "\($0.key) \($0.value) MB" }.joined(separator: ", "))
+print("peak RSS: \(peakRSSMegabytes()) MB (now \(residentBreakdown()))")
 try store.close()

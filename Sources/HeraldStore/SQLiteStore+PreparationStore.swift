@@ -60,16 +60,18 @@ extension SQLiteStore: PreparationStore {
     public func targetProfiles(keys: [Int64]) async throws -> [Profile?] {
         guard !keys.isEmpty else { return [] }
         let json = "[" + keys.map(String.init).joined(separator: ",") + "]"
-        let found = try await read("targetProfiles") { db in
+        let count = keys.count
+        return try await read("targetProfiles") { db in
             try Self.withoutMemoryMap(db) {
                 let catalog = try AttributeCatalog.load(db)
-                let pkColumn = 10 + catalog.keysBySlot.count
+                let positionColumn = 10 + catalog.keysBySlot.count
                 let attributeKeys = catalog.keysBySlot.map(\.key)
-                var byKey: [Int64: Profile] = [:]
-                byKey.reserveCapacity(keys.count)
+                var found = [Profile?](repeating: nil, count: count)
+                // The keys in order (CROSS JOIN keeps json_each outermost), each looked up by
+                // rowid; a deleted profile has no row and stays nil at its position.
                 let statement = try db.makeStatement(sql: """
-                    SELECT \(ProfileRow.columns(catalog)), profiles.pk FROM profiles
-                    WHERE profiles.pk IN (SELECT value FROM json_each(?))
+                    SELECT \(ProfileRow.columns(catalog)), k.key FROM json_each(?) AS k
+                    CROSS JOIN profiles ON profiles.pk = k.value
                     """)
                 try statement.setArguments([json])
                 let handle = statement.sqliteStatement
@@ -79,12 +81,14 @@ extension SQLiteStore: PreparationStore {
                     guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
                         throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
                     }
-                    var attributes: [String: String] = [:]
+                    var attributes = [String: String](minimumCapacity: attributeKeys.count)
                     for (offset, key) in attributeKeys.enumerated() where sqlite3_column_type(handle, Int32(10 + offset)) != SQLITE_NULL {
                         attributes[key] = Self.text(handle, Int32(10 + offset))
                     }
                     let tagsJSON = Self.text(handle, 9)
-                    byKey[sqlite3_column_int64(handle, Int32(pkColumn))] = Profile(
+                    let position = Int(sqlite3_column_int64(handle, Int32(positionColumn)))
+                    guard position >= 0 && position < count else { continue }
+                    found[position] = Profile(
                         id: Self.text(handle, 0), email: Self.text(handle, 1), firstName: Self.text(handle, 2),
                         lastName: Self.text(handle, 3), locale: Self.text(handle, 4), timeZone: Self.text(handle, 5),
                         tags: tagsJSON == "[]" ? [] : try CompactJSON.decodeArray(tagsJSON),
@@ -94,25 +98,24 @@ extension SQLiteStore: PreparationStore {
                         updatedAt: Timestamp(microsecondsSinceEpoch: sqlite3_column_int64(handle, 8))
                     )
                 }
-                return byKey
+                return found
             }
         }
-        return keys.map { found[$0] }
     }
 
     public func quarantinedAddresses(among addresses: [String]) async throws -> Set<String> {
         guard !addresses.isEmpty else { return [] }
-        let normalized = addresses.map(Self.folded)
         let hits = try await read("quarantinedAddresses") { db -> Set<String> in
             // Most stores quarantine nothing: one probe instead of a lookup of every address.
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM address_quarantine)") == true else { return [] }
+            let normalized = addresses.map(Self.folded)
             return Set(try String.fetchAll(
                 db, sql: "SELECT address FROM address_quarantine WHERE address IN (SELECT value FROM json_each(?))",
                 arguments: [CompactJSON.encode(normalized)]
             ))
         }
         guard !hits.isEmpty else { return [] }
-        return Set(zip(addresses, normalized).filter { hits.contains($0.1) }.map(\.0))
+        return Set(addresses.filter { hits.contains(Self.folded($0)) })
     }
 
     public func quarantine(address: String, reason: String, at time: Timestamp) async throws {
@@ -156,9 +159,12 @@ extension SQLiteStore: PreparationStore {
 
     public func discardPreparation(deliveryID: String) async throws {
         try await write("discardPreparation") { db in
-            try db.execute(sql: "DELETE FROM preparation_exclusions WHERE delivery_id = ?", arguments: [deliveryID])
-            try db.execute(sql: "DELETE FROM preparation_logs WHERE delivery_id = ?", arguments: [deliveryID])
-            try db.execute(sql: "DELETE FROM messages WHERE delivery_id = ? AND status = 'PENDING'", arguments: [deliveryID])
+            // A million rows to delete: read without the map too (see withoutMemoryMap).
+            try Self.withoutMemoryMap(db) {
+                try db.execute(sql: "DELETE FROM preparation_exclusions WHERE delivery_id = ?", arguments: [deliveryID])
+                try db.execute(sql: "DELETE FROM preparation_logs WHERE delivery_id = ?", arguments: [deliveryID])
+                try db.execute(sql: "DELETE FROM messages WHERE delivery_id = ? AND status = 'PENDING'", arguments: [deliveryID])
+            }
         }
     }
 

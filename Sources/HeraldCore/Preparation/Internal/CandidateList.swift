@@ -25,4 +25,14 @@ struct CandidateList {
     }
 
     func isKept(_ index: Int) -> Bool { causes[index] == 0 }
+
+    /// Reserves room for `count` candidates.
+    mutating func reserveCapacity(_ count: Int) {
+        keys.reserveCapacity(count)
+        ids.reserveCapacity(count)
+        emails.reserveCapacity(count)
+        idHashes.reserveCapacity(count)
+        ruleBits.reserveCapacity(count)
+        causes.reserveCapacity(count)
+    }
 }

@@ -134,21 +134,31 @@ private final class JobContext {
     /// store, sent counts for pressure rules).
     private func target(_ audience: AudienceFilter, ruleFilters: [AudienceFilter], filterRuleIndices: [Int]) async throws {
         let start = clock.now
-        begin(.targeting, total: try await store.countTargets(audience: audience))
+        let total = try await store.countTargets(audience: audience)
+        begin(.targeting, total: total)
         try Task.checkCancellation()
         let pressureRules: [(index: Int, maxMessages: Int, since: Timestamp)] = delivery.typology.rules.enumerated()
             .compactMap { index, rule in
                 guard case .pressure(_, let maxMessages, let periodDays) = rule else { return nil }
                 return (index, maxMessages, job.now().adding(seconds: -Int64(periodDays) * 86_400))
             }
-        var seen = Set<AddressKey>()
-        var cursor: String?
+        // Sized for the whole target once, not rehashed as it grows (capped: the count is
+        // an estimate when profiles change meanwhile).
+        var seen = Set<AddressKey>(minimumCapacity: min(total, 50_000_000))
+        candidates.reserveCapacity(min(total, 50_000_000))
         var processed = 0
-        while true {
-            let rows = try await store.targetBatch(audience: audience, ruleFilters: ruleFilters, after: cursor, limit: batchSize)
+        // The next batch is read while this one is checked (one read ahead).
+        let store = self.store, batchSize = self.batchSize
+        func read(after cursor: String?) -> Task<[TargetRow], any Error> {
+            Task { try await store.targetBatch(audience: audience, ruleFilters: ruleFilters, after: cursor, limit: batchSize) }
+        }
+        var next: Task<[TargetRow], any Error>? = read(after: nil)
+        defer { next?.cancel() }
+        while let reading = next {
+            let rows = try await reading.value
             try Task.checkCancellation()
             guard let last = rows.last else { break }
-            cursor = last.id
+            next = rows.count < batchSize ? nil : read(after: last.id)
             kpis.target(rows.count)
             var exclusions: [Exclusion] = []
             var passing: [TargetRow] = []
@@ -199,7 +209,6 @@ private final class JobContext {
             processed += rows.count
             progress(processed: processed)
             try Task.checkCancellation()
-            if rows.count < batchSize { break }
         }
         job.run.publish { $0.total = max($0.total, processed) }
         try await phaseDone(
@@ -250,12 +259,14 @@ private final class JobContext {
                 }
             }
             try Task.checkCancellation()
-            while !pending.isEmpty {
-                let chunk = Array(pending.prefix(batchSize))
-                pending.removeFirst(chunk.count)
+            var written = 0
+            while written < pending.count {
+                let chunk = Array(pending[written..<min(written + batchSize, pending.count)])
+                written += chunk.count
                 try await store.appendExclusions(chunk, deliveryID: delivery.id)
                 try Task.checkCancellation()
             }
+            pending.removeAll(keepingCapacity: true)
             progress(processed: ruleIndex + 1)
         }
         try await phaseDone(.rules, since: start, "\(rules.count) typology rules applied, \(kpis.toDeliver) messages left.")
