@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "HeraldServer",
             dependencies: [
-                "GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldStore", "HeraldPersonalization",
+                "GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldStore", "HeraldPersonalization", "HeraldMail",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServerTests",
             dependencies: [
-                "HeraldServer", "HeraldRPC", "GRPCInterop", "HeraldProtos", "HeraldStore", "HeraldCore",
+                "HeraldServer", "HeraldRPC", "GRPCInterop", "HeraldProtos", "HeraldStore", "HeraldCore", "HeraldMail",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

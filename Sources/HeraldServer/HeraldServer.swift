@@ -1,5 +1,6 @@
 public import GRPCInterop
 public import HeraldCore
+import HeraldMail
 import HeraldPersonalization
 import HeraldProtos
 import HeraldRPC
@@ -49,12 +50,24 @@ public struct HeraldServer: Sendable {
             now: SystemClock.now, logger: logger
         )
         try await recoverInterrupted(engine)
+        let mail = try await startMailTransport()
+        let sending = SendingEngine(
+            deliveries: store, store: store, preparations: store, profiles: store, renderer: MustacheMessageRenderer(),
+            preparationEngine: engine, transport: mail.transport, composer: MIMEMessageComposer(),
+            configuration: configuration.sending, now: SystemClock.now, logger: logger
+        )
+        let resumed = try await sending.recover()
+        if !resumed.isEmpty {
+            logger.notice("sending resumed", metadata: ["herald.delivery.ids": "\(resumed.joined(separator: ","))"])
+        }
         var router = RPCRouter()
         health.register(into: &router)
         reflection.register(into: &router)
         ProfileService(profiles: store, idempotency: store, logger: logger).register(into: &router)
-        DeliveryService(deliveries: store, preparations: store, engine: engine, idempotency: store, logger: logger)
-            .register(into: &router)
+        DeliveryService(
+            deliveries: store, preparations: store, engine: engine, sending: sending, ledger: store, idempotency: store,
+            logger: logger
+        ).register(into: &router)
 
         var grpc = GRPCServer.Configuration(address: configuration.grpcAddress)
         grpc.maxReceiveMessageLength = configuration.maxMessageLength
@@ -79,10 +92,14 @@ public struct HeraldServer: Sendable {
             group.addTask {
                 for await _ in shutdownBegan {}
                 await engine.shutdown()
+                await sending.shutdown()
             }
             await server.serve()
             beginShutdown.finish()
         }
+        await sending.shutdown()
+        await mail.pool.shutdown()
+        await mail.capture?.shutdown()
     }
 
     /// Returns deliveries left PREPARING by a previous process to DRAFT.
@@ -98,6 +115,30 @@ public struct HeraldServer: Sendable {
         } catch {
             throw StartupError(message: "cannot reset the preparations a previous process left running: \(error)")
         }
+    }
+
+    /// The SMTP pool over the configured relays, or over a capture relay on loopback
+    /// (started here) writing to ``Configuration/captureDirectory`` when none is configured.
+    private func startMailTransport() async throws -> (transport: SMTPMailTransport, pool: SMTPPool, capture: CaptureRelay?) {
+        var relays: [SMTPRelay] = []
+        for text in configuration.smtpRelays {
+            guard let relay = SMTPRelay(text) else { throw StartupError(message: "invalid SMTP relay '\(text)' (expected HOST:PORT)") }
+            relays.append(relay)
+        }
+        var capture: CaptureRelay?
+        if relays.isEmpty {
+            do {
+                let relay = try await CaptureRelay.start(
+                    configuration: CaptureRelay.Configuration(directory: configuration.captureDirectory), logger: logger
+                )
+                relays = [SMTPRelay(host: "127.0.0.1", port: relay.port)]
+                capture = relay
+            } catch {
+                throw StartupError(message: "cannot start the capture relay in '\(configuration.captureDirectory)': \(error)")
+            }
+        }
+        let pool = SMTPPool(configuration: SMTPPool.Configuration(relays: relays, maxSessions: configuration.sending.maxInFlight), logger: logger)
+        return (SMTPMailTransport(pool: pool), pool, capture)
     }
 
     private func openStore() throws -> SQLiteStore {
@@ -136,6 +177,13 @@ extension HeraldServer {
         /// the tracking endpoint that rendered links and open pixels point to
         /// (`http://127.0.0.1:8080` by default).
         public var preparation: PreparationEngine.Configuration
+        /// The SMTP relays (`HOST:PORT`); when empty, a capture relay on loopback writing
+        /// `.eml` files to ``captureDirectory`` receives every message.
+        public var smtpRelays: [String] = []
+        /// Where the capture relay writes when no SMTP relay is configured.
+        public var captureDirectory: String = "./outbox"
+        /// How sending runs (in-flight bound, retries).
+        public var sending: SendingEngine.Configuration = .defaults
 
         public init(
             grpcAddress: String = "127.0.0.1:50051",

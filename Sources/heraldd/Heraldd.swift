@@ -26,6 +26,12 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .customLong("tracking-url"), help: "Base URL of the tracking endpoint in rendered links (env HERALD_TRACKING_URL).")
     var trackingURL: String = ProcessInfo.processInfo.environment["HERALD_TRACKING_URL"] ?? "http://127.0.0.1:8080"
 
+    @Option(name: .customLong("smtp"), help: "An SMTP relay HOST:PORT, repeatable (env HERALD_SMTP, comma-separated); none: a capture relay on loopback.")
+    var smtp: [String] = (ProcessInfo.processInfo.environment["HERALD_SMTP"] ?? "").split(separator: ",").map(String.init)
+
+    @Option(name: .customLong("capture-dir"), help: "Where the capture relay writes .eml files when no --smtp is given (env HERALD_CAPTURE_DIR).")
+    var captureDir: String = ProcessInfo.processInfo.environment["HERALD_CAPTURE_DIR"] ?? "./outbox"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
 
@@ -54,6 +60,8 @@ struct Heraldd: AsyncParsableCommand {
             shutdownGracePeriod: .milliseconds(Int(shutdownGrace * 1000)),
             databasePath: database)
         configuration.preparation.trackingBaseURL = trackingURL
+        configuration.smtpRelays = smtp
+        configuration.captureDirectory = captureDir
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
             try await server.run(handleTerminationSignals: true) { grpc in

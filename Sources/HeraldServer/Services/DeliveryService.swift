@@ -6,8 +6,8 @@ public import Logging
 /// `herald.v1.DeliveryService`: deliveries from draft to sent.
 ///
 /// The RPCs come in groups, each in its own file with its own `register…(into:)`:
-/// CRUD (`DeliveryService+CRUD.swift`) and preparation (`DeliveryService+Preparation.swift`)
-/// now; sending joins them later. ``register(into:)`` registers every group.
+/// CRUD (`DeliveryService+CRUD.swift`), preparation (`DeliveryService+Preparation.swift`)
+/// and sending (`DeliveryService+Sending.swift`). ``register(into:)`` registers every group.
 public struct DeliveryService: Sendable {
     /// The listing name inside ListDeliveries page tokens.
     static let pageTokenKind = "deliveries"
@@ -15,20 +15,26 @@ public struct DeliveryService: Sendable {
     let deliveries: any DeliveryStore
     let preparations: any PreparationStore
     let engine: PreparationEngine
+    let sending: SendingEngine?
+    let ledger: (any SendingStore)?
     let idempotency: Idempotency
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
     /// Creates the service over its stores and the preparation engine (which the caller
-    /// owns: it recovers and shuts it down); `now` is the clock (the system's by default).
+    /// owns: it recovers and shuts it down), the sending engine and its ledger (the
+    /// sending RPCs answer UNAVAILABLE without them); `now` is the clock (the system's by default).
     public init(
         deliveries: any DeliveryStore, preparations: any PreparationStore, engine: PreparationEngine,
+        sending: SendingEngine? = nil, ledger: (any SendingStore)? = nil,
         idempotency: any IdempotencyStore, logger: Logger, now: (@Sendable () -> Timestamp)? = nil
     ) {
         let now = now ?? SystemClock.now
         self.deliveries = deliveries
         self.preparations = preparations
         self.engine = engine
+        self.sending = sending
+        self.ledger = ledger
         self.idempotency = Idempotency(store: idempotency, now: now)
         self.now = now
         self.logger = logger
@@ -38,6 +44,7 @@ public struct DeliveryService: Sendable {
     public func register(into router: inout RPCRouter) {
         registerCRUD(into: &router)
         registerPreparation(into: &router)
+        registerSending(into: &router)
     }
 
     /// The id of a request; `field` names it in the error.
