@@ -67,6 +67,9 @@ public struct Profile: Hashable, Sendable, Codable {
     /// This profile with its tags deduplicated and sorted, both byte-wise (UTF-8, no
     /// Unicode normalization, as the stores compare).
     public func normalized() -> Profile {
+        // Already strictly increasing byte-wise (the usual case): sorted and without
+        // duplicates, nothing to build.
+        if zip(tags, tags.dropFirst()).allSatisfy({ $0.utf8.lexicographicallyPrecedes($1.utf8) }) { return self }
         var copy = self
         var seen = Set<[UInt8]>()
         copy.tags = tags.filter { seen.insert(Array($0.utf8)).inserted }

@@ -21,8 +21,7 @@ extension Profile {
         guard id.utf8.count <= Self.maxIDLength else {
             throw .invalidArgument("profile id is longer than \(Self.maxIDLength) bytes")
         }
-        for (name, value) in [("id", id), ("email", email), ("first_name", firstName), ("last_name", lastName),
-                              ("locale", locale), ("time_zone", timeZone)] where value.utf8.contains(0) {
+        if let name = Self.firstFieldWithNUL(id, email, firstName, lastName, locale, timeZone) {
             throw .invalidArgument("profile '\(id)': \(name) contains a NUL character")
         }
         guard tags.count <= Self.maxTags else {
@@ -30,7 +29,7 @@ extension Profile {
         }
         for tag in tags {
             if tag.isEmpty { throw .invalidArgument("profile '\(id)' has an empty tag") }
-            if tag.utf8.contains(0) { throw .invalidArgument("profile '\(id)': a tag contains a NUL character") }
+            if Self.containsNUL(tag) { throw .invalidArgument("profile '\(id)': a tag contains a NUL character") }
         }
         guard attributes.count <= Self.maxAttributes else {
             throw .invalidArgument("profile '\(id)' has more than \(Self.maxAttributes) attributes")
@@ -41,7 +40,7 @@ extension Profile {
                     "profile '\(id)': attribute key '\(key)' is not valid (letters, digits, '_', '.', '-'; starting with a letter or '_')"
                 )
             }
-            if value.utf8.contains(0) {
+            if Self.containsNUL(value) {
                 throw .invalidArgument("profile '\(id)': attribute '\(key)' contains a NUL character")
             }
         }
@@ -50,9 +49,28 @@ extension Profile {
     /// Whether `key` can name an attribute: ASCII letters, digits, `_`, `.` and `-`,
     /// starting with a letter or `_`, at most 128 bytes.
     public static func isValidAttributeKey(_ key: String) -> Bool {
-        let bytes = Array(key.utf8)
+        let bytes = key.utf8
         guard let first = bytes.first, bytes.count <= 128, first.isIdentifierStart else { return false }
         return bytes.allSatisfy { $0.isIdentifierStart || $0.isASCIIDigit || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
+    }
+
+    /// The API name of the first fixed string field holding a NUL, in the order id,
+    /// email, first_name, last_name, locale, time_zone (no array built per profile).
+    private static func firstFieldWithNUL(
+        _ id: String, _ email: String, _ firstName: String, _ lastName: String, _ locale: String, _ timeZone: String
+    ) -> String? {
+        if containsNUL(id) { return "id" }
+        if containsNUL(email) { return "email" }
+        if containsNUL(firstName) { return "first_name" }
+        if containsNUL(lastName) { return "last_name" }
+        if containsNUL(locale) { return "locale" }
+        if containsNUL(timeZone) { return "time_zone" }
+        return nil
+    }
+
+    /// Whether `text` holds a NUL byte, scanning its UTF-8 storage directly.
+    private static func containsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0)
     }
 }
 

@@ -4,7 +4,9 @@
 enum CompactJSON {
     /// `["a","b"]`, in the given order.
     static func encode(_ strings: [String]) -> String {
+        if strings.isEmpty { return "[]" }
         var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(2 + strings.reduce(0) { $0 + $1.utf8.count + 3 })
         for (i, s) in strings.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             appendString(s, to: &out)
@@ -27,20 +29,27 @@ enum CompactJSON {
     }
 
     private static func appendString(_ s: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(b)
             case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
+                out.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "u"))
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "0"))
+                out.append(hexDigit(b >> 4))
+                out.append(hexDigit(b & 0xF))
             default: out.append(b)
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     struct DecodingError: Error, CustomStringConvertible {

@@ -46,16 +46,20 @@ struct ProfileWriter {
     /// Throws ``HeraldError/Code/resourceExhausted`` before writing anything when the
     /// profile brings a new attribute key beyond ``AttributeCatalog/maxKeys``.
     mutating func upsert(_ profile: Profile, at time: Timestamp) throws -> Bool {
-        var added = false
-        for key in profile.attributes.keys where catalog.slots[key] == nil {
-            try catalog.add(key, db)
-            added = true
-        }
-        if added { (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog) }
-
         let tagsJSON = CompactJSON.encode(profile.tags)
         let micros = time.microsecondsSinceEpoch
-        let next = try bindRow(insertProfile, profile, micros, tagsJSON)
+        var (next, found) = try bindRow(insertProfile, profile, micros, tagsJSON)
+        if found < profile.attributes.count {
+            // A key without columns yet: add them (or refuse the row before writing it),
+            // then bind again. The statements follow the catalog even when a key is refused.
+            var refusal: (any Error)? = nil
+            for key in profile.attributes.keys where catalog.slots[key] == nil {
+                do { try catalog.add(key, db) } catch { refusal = error; break }
+            }
+            (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog)
+            if let refusal { throw refusal }
+            (next, _) = try bindRow(insertProfile, profile, micros, tagsJSON)
+        }
         try insertProfile.bind(next, profile.id)
         try insertProfile.bind(next + 1, micros)
         try insertProfile.run()
@@ -69,15 +73,18 @@ struct ProfileWriter {
         }
         let pk: Int64 = row[0]
         let oldTags = try CompactJSON.decodeArray(row[1])
-        let last = try bindRow(updateProfile, profile, micros, tagsJSON)
+        let (last, _) = try bindRow(updateProfile, profile, micros, tagsJSON)
         try updateProfile.bind(last, pk)
         try updateProfile.run()
         try replaceTags(pk: pk, old: oldTags, new: profile.tags)
         return false
     }
 
-    /// Binds the fixed columns and every attribute column; returns the next parameter index.
-    private func bindRow(_ statement: RawStatement, _ profile: Profile, _ micros: Int64, _ tagsJSON: String) throws -> Int32 {
+    /// Binds the fixed columns and every attribute column; returns the next parameter
+    /// index and how many of the profile's attributes have columns.
+    private func bindRow(
+        _ statement: RawStatement, _ profile: Profile, _ micros: Int64, _ tagsJSON: String
+    ) throws -> (next: Int32, found: Int) {
         try statement.bind(1, profile.email)
         try statement.bind(2, profile.firstName)
         try statement.bind(3, profile.lastName)
@@ -87,13 +94,19 @@ struct ProfileWriter {
         try statement.bind(7, micros)
         try statement.bind(8, tagsJSON)
         var index: Int32 = 9
+        var found = 0
         for (key, _) in catalog.keysBySlot {
-            let value = profile.attributes[key]
-            try statement.bind(index, value)
-            try statement.bind(index + 1, value.flatMap(AudienceNumber.parse))
+            if let value = profile.attributes[key] {
+                found += 1
+                try statement.bind(index, value)
+                try statement.bind(index + 1, AudienceNumber.parse(value))
+            } else {
+                try statement.bindNull(index)
+                try statement.bindNull(index + 1)
+            }
             index += 2
         }
-        return index
+        return (index, found)
     }
 
     /// Deletes the tag rows of the profile with this pk, given its stored tags.
