@@ -24,18 +24,29 @@ extension SQLiteStore: ProfileStore {
         }
         guard !valid.isEmpty else { return result }
         let rows = valid
+        // Bind-ready values, built before taking the writer (beside another batch's write).
+        let prepared = PreparedProfiles(rows)
+        let micros = time.microsecondsSinceEpoch
         let (created, updated, refused) = try await write("upsertProfiles") { db in
             var writer = try ProfileWriter(db)
-            var created = 0, updated = 0
-            var refused: [(Int, HeraldError)] = []
-            for (position, profile) in rows.enumerated() {
-                do {
-                    if try writer.upsert(profile, at: time) { created += 1 } else { updated += 1 }
-                } catch let error as HeraldError where error.code == .resourceExhausted {
-                    refused.append((position, error))
+            defer { writer.finish() }
+            return try prepared.bytes.withUnsafeBufferPointer { bytes in
+                let base = bytes.baseAddress!
+                var created = 0, updated = 0
+                var refused: [(Int, HeraldError)] = []
+                for position in rows.indices {
+                    do {
+                        if try writer.upsert(prepared, position, base, tags: rows[position].tags, at: micros) {
+                            created += 1
+                        } else {
+                            updated += 1
+                        }
+                    } catch let error as HeraldError where error.code == .resourceExhausted {
+                        refused.append((position, error))
+                    }
                 }
+                return (created, updated, refused)
             }
-            return (created, updated, refused)
         }
         result.created = created
         result.updated = updated

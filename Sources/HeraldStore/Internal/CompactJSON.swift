@@ -5,14 +5,20 @@ enum CompactJSON {
     /// `["a","b"]`, in the given order.
     static func encode(_ strings: [String]) -> String {
         if strings.isEmpty { return "[]" }
-        var out: [UInt8] = [UInt8(ascii: "[")]
+        var out: [UInt8] = []
         out.reserveCapacity(2 + strings.reduce(0) { $0 + $1.utf8.count + 3 })
+        append(strings, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `["a","b"]` (the strings in the given order) to `out`.
+    static func append(_ strings: [String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
         for (i, s) in strings.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             appendString(s, to: &out)
         }
         out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `{"k":"v"}`, keys sorted byte-wise.

@@ -11,6 +11,15 @@ struct ProfileWriter {
     private let selectExisting: Statement
     private let insertTag: RawStatement
     private let deleteTag: RawStatement
+    /// The index in `keysBySlot` (the binding order) of each key.
+    private var positions: [String: Int]
+    /// For the row being written: the index in the batch's attributes of the value of
+    /// each position, -1 for none; and the positions the row set (to clear them after).
+    private var attributeAtPosition: [Int] = []
+    private var positionOfAttribute: [Int] = []
+    /// The previous row's keys and their positions, in the row's order.
+    private var cachedKeys: [String] = []
+    private var cachedPositions: [Int] = []
 
     /// The fixed columns written by both insert and update, in binding order.
     private static let fixedColumns = ["email", "first_name", "last_name", "locale", "time_zone", "subscription", "updated_at", "tags"]
@@ -19,6 +28,7 @@ struct ProfileWriter {
         self.db = db
         catalog = try AttributeCatalog.load(db)
         (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog)
+        positions = Self.positions(catalog)
         selectExisting = try db.cachedStatement(sql: "SELECT pk, tags FROM profiles WHERE id = ?")
         insertTag = RawStatement(try db.cachedStatement(sql: "INSERT INTO profile_tags (tag, profile_pk) VALUES (?, ?)"))
         deleteTag = RawStatement(try db.cachedStatement(sql: "DELETE FROM profile_tags WHERE tag = ? AND profile_pk = ?"))
@@ -41,72 +51,133 @@ struct ProfileWriter {
         return (RawStatement(insert), RawStatement(update))
     }
 
-    /// Inserts or replaces `profile`; returns whether it was created.
+    /// Inserts or replaces row `index` of `batch` (whose bytes start at `base`, valid
+    /// until ``finish()``); `tags` are the row's tags. Returns whether it was created.
     ///
     /// Throws ``HeraldError/Code/resourceExhausted`` before writing anything when the
     /// profile brings a new attribute key beyond ``AttributeCatalog/maxKeys``.
-    mutating func upsert(_ profile: Profile, at time: Timestamp) throws -> Bool {
-        let tagsJSON = CompactJSON.encode(profile.tags)
-        let micros = time.microsecondsSinceEpoch
-        var (next, found) = try bindRow(insertProfile, profile, micros, tagsJSON)
-        if found < profile.attributes.count {
-            // A key without columns yet: add them (or refuse the row before writing it),
-            // then bind again. The statements follow the catalog even when a key is refused.
+    mutating func upsert(
+        _ batch: PreparedProfiles, _ index: Int, _ base: UnsafePointer<UInt8>, tags: [String], at micros: Int64
+    ) throws -> Bool {
+        let row = batch.rows[index]
+        if !mapAttributes(batch, row) {
+            // A key without columns yet: add them (or refuse the row before writing it).
+            // The statements follow the catalog even when a key is refused.
             var refusal: (any Error)? = nil
-            for key in profile.attributes.keys where catalog.slots[key] == nil {
-                do { try catalog.add(key, db) } catch { refusal = error; break }
+            for i in row.attributes where catalog.slots[batch.attributes[Int(i)].key] == nil {
+                do { try catalog.add(batch.attributes[Int(i)].key, db) } catch { refusal = error; break }
             }
             (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog)
+            positions = Self.positions(catalog)
+            cachedKeys = []
+            cachedPositions = []
             if let refusal { throw refusal }
-            (next, _) = try bindRow(insertProfile, profile, micros, tagsJSON)
+            _ = mapAttributes(batch, row)
         }
-        try insertProfile.bind(next, profile.id)
+        defer { for p in positionOfAttribute { attributeAtPosition[p] = -1 } }
+
+        let next = try bindRow(insertProfile, batch, row, base, micros)
+        try insertProfile.bindStatic(next, base + Int(row.id.start), row.id.count)
         try insertProfile.bind(next + 1, micros)
         try insertProfile.run()
         if db.changesCount == 1 {
             let pk = db.lastInsertedRowID
-            for tag in profile.tags { try add(tag: tag, pk) }
+            for t in row.tags {
+                let span = batch.tagSpans[Int(t)]
+                try insertTag.bindStatic(1, base + Int(span.start), span.count)
+                try insertTag.bind(2, pk)
+                try insertTag.run()
+            }
             return true
         }
-        guard let row = try Row.fetchOne(selectExisting, arguments: [profile.id]) else {
-            throw HeraldError.internal("profile '\(profile.id)' vanished during its upsert")
+        let id = String(decoding: UnsafeBufferPointer(start: base + Int(row.id.start), count: Int(row.id.count)), as: UTF8.self)
+        guard let existing = try Row.fetchOne(selectExisting, arguments: [id]) else {
+            throw HeraldError.internal("profile '\(id)' vanished during its upsert")
         }
-        let pk: Int64 = row[0]
-        let oldTags = try CompactJSON.decodeArray(row[1])
-        let (last, _) = try bindRow(updateProfile, profile, micros, tagsJSON)
+        let pk: Int64 = existing[0]
+        let oldTags = try CompactJSON.decodeArray(existing[1])
+        let last = try bindRow(updateProfile, batch, row, base, micros)
         try updateProfile.bind(last, pk)
         try updateProfile.run()
-        try replaceTags(pk: pk, old: oldTags, new: profile.tags)
+        try replaceTags(pk: pk, old: oldTags, new: tags)
         return false
     }
 
-    /// Binds the fixed columns and every attribute column; returns the next parameter
-    /// index and how many of the profile's attributes have columns.
+    /// Unbinds the statements that point into a batch's bytes; call before they are freed.
+    func finish() {
+        insertProfile.clearBindings()
+        updateProfile.clearBindings()
+        insertTag.clearBindings()
+    }
+
+    /// Fills ``attributeAtPosition`` (and ``positionOfAttribute``) for `row`; false when
+    /// a key has no columns yet. Keys are matched first against the previous row's, in
+    /// order (rows of a batch usually share their keys), and hashed only otherwise.
+    private mutating func mapAttributes(_ batch: PreparedProfiles, _ row: PreparedProfiles.Row) -> Bool {
+        positionOfAttribute.removeAll(keepingCapacity: true)
+        var j = 0
+        for i in row.attributes {
+            let key = batch.attributes[Int(i)].key
+            let position: Int
+            if j < cachedKeys.count, cachedKeys[j] == key {
+                position = cachedPositions[j]
+            } else if let found = positions[key] {
+                position = found
+                if j < cachedKeys.count {
+                    cachedKeys[j] = key
+                    cachedPositions[j] = found
+                } else {
+                    cachedKeys.append(key)
+                    cachedPositions.append(found)
+                }
+            } else {
+                for p in positionOfAttribute { attributeAtPosition[p] = -1 }
+                positionOfAttribute.removeAll(keepingCapacity: true)
+                return false
+            }
+            if attributeAtPosition.count <= position {
+                attributeAtPosition.append(contentsOf: repeatElement(-1, count: position + 1 - attributeAtPosition.count))
+            }
+            attributeAtPosition[position] = Int(i)
+            positionOfAttribute.append(position)
+            j += 1
+        }
+        return true
+    }
+
+    /// Binds the fixed columns and every attribute column; returns the next parameter index.
     private func bindRow(
-        _ statement: RawStatement, _ profile: Profile, _ micros: Int64, _ tagsJSON: String
-    ) throws -> (next: Int32, found: Int) {
-        try statement.bind(1, profile.email)
-        try statement.bind(2, profile.firstName)
-        try statement.bind(3, profile.lastName)
-        try statement.bind(4, profile.locale)
-        try statement.bind(5, profile.timeZone)
-        try statement.bind(6, profile.subscription.rawValue)
+        _ statement: RawStatement, _ batch: PreparedProfiles, _ row: PreparedProfiles.Row, _ base: UnsafePointer<UInt8>,
+        _ micros: Int64
+    ) throws -> Int32 {
+        try statement.bindStatic(1, base + Int(row.email.start), row.email.count)
+        try statement.bindStatic(2, base + Int(row.firstName.start), row.firstName.count)
+        try statement.bindStatic(3, base + Int(row.lastName.start), row.lastName.count)
+        try statement.bindStatic(4, base + Int(row.locale.start), row.locale.count)
+        try statement.bindStatic(5, base + Int(row.timeZone.start), row.timeZone.count)
+        try statement.bindStatic(6, base + Int(row.subscription.start), row.subscription.count)
         try statement.bind(7, micros)
-        try statement.bind(8, tagsJSON)
+        try statement.bindStatic(8, base + Int(row.tagsJSON.start), row.tagsJSON.count)
         var index: Int32 = 9
-        var found = 0
-        for (key, _) in catalog.keysBySlot {
-            if let value = profile.attributes[key] {
-                found += 1
-                try statement.bind(index, value)
-                try statement.bind(index + 1, AudienceNumber.parse(value))
+        for position in 0..<catalog.keysBySlot.count {
+            let a = position < attributeAtPosition.count ? attributeAtPosition[position] : -1
+            if a >= 0 {
+                let attribute = batch.attributes[a]
+                try statement.bindStatic(index, base + Int(attribute.value.start), attribute.value.count)
+                try statement.bind(index + 1, attribute.number)
             } else {
                 try statement.bindNull(index)
                 try statement.bindNull(index + 1)
             }
             index += 2
         }
-        return (index, found)
+        return index
+    }
+
+    private static func positions(_ catalog: AttributeCatalog) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        for (position, entry) in catalog.keysBySlot.enumerated() { positions[entry.key] = position }
+        return positions
     }
 
     /// Deletes the tag rows of the profile with this pk, given its stored tags.

@@ -41,6 +41,21 @@ struct RawStatement {
         try check(code, "sqlite3_bind_text")
     }
 
+    /// Binds `count` UTF-8 bytes at `text` with `SQLITE_STATIC`: SQLite keeps the
+    /// pointer, so the bytes must stay valid and unchanged until the statement has run
+    /// and been rebound or cleared (see ``clearBindings()``).
+    func bindStatic(_ index: Int32, _ text: UnsafePointer<UInt8>, _ count: Int32) throws {
+        let code = text.withMemoryRebound(to: CChar.self, capacity: Int(count)) {
+            sqlite3_bind_text(handle, index, $0, count, nil)
+        }
+        try check(code, "sqlite3_bind_text")
+    }
+
+    /// Unbinds every parameter (none then points at memory the caller frees).
+    func clearBindings() {
+        sqlite3_clear_bindings(handle)
+    }
+
     func bind(_ index: Int32, _ value: String?) throws {
         if let value { try bind(index, value) } else { try bindNull(index) }
     }
