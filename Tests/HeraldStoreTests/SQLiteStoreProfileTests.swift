@@ -125,10 +125,13 @@ struct SQLiteStoreProfileTests {
         let first = try SQLiteStore(path: directory.databasePath, logger: Logger(label: "test"))
         _ = try await first.upsertProfiles([Self.anna], at: Self.t1)
         let migrations = try await first.appliedMigrations()
-        #expect(migrations == [
+        // Every migration, in order, once (later issues append more).
+        #expect(migrations.prefix(3) == [
             "v1: profiles, deliveries, idempotency records",
             "v2: preparation exclusions, logs, message ledger, address quarantine",
+            "v3: sending columns of the message ledger",
         ])
+        #expect(migrations.enumerated().allSatisfy { index, name in name.hasPrefix("v\(index + 1):") })
         try first.close()
 
         for _ in 0..<2 {

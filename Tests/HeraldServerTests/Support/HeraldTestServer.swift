@@ -33,10 +33,13 @@ func withHerald<R: Sendable>(
     databasePath: String, preparation: PreparationEngine.Configuration = HeraldServer.Configuration.defaultPreparation,
     _ body: (GRPCClient) async throws -> R
 ) async throws -> R {
-    let configuration = HeraldServer.Configuration(
+    var configuration = HeraldServer.Configuration(
         grpcAddress: "127.0.0.1:0", maxMessageLength: 16 * 1024 * 1024, shutdownGracePeriod: .seconds(1),
         databasePath: databasePath, preparation: preparation
     )
+    // The default capture relay writes beside the database, never into the working tree.
+    let databaseDirectory = databasePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+    configuration.captureDirectory = (databaseDirectory.isEmpty ? "." : databaseDirectory) + "/default-outbox"
     let server = HeraldServer(configuration: configuration, logger: quietLogger)
     let (started, continuation) = AsyncStream<GRPCServer>.makeStream()
     return try await withThrowingTaskGroup(of: Void.self) { group in
