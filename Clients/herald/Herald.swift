@@ -9,6 +9,9 @@ struct Herald: AsyncParsableCommand {
             Exit codes: 0 success, 1 other error, 2 usage error, 3 not found, \
             4 invalid argument or failed precondition, 5 server unavailable or unreachable.
             """,
-        subcommands: [ProfilesCommand.self, DeliveriesCommand.self]
+        subcommands: [
+            ProfilesCommand.self, DeliveriesCommand.self, Prepare.self, Stop.self, Logs.self, Exclusions.self,
+            Send.self, Pause.self, Resume.self, Cancel.self, Messages.self,
+        ]
     )
 }
