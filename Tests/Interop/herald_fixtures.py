@@ -78,6 +78,7 @@ class Heraldd:
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(
                     [binary, "--grpc-address", f"127.0.0.1:{self.port}", "--database", self.database,
+                     "--capture-dir", os.path.join(os.path.dirname(os.path.abspath(self.database)), "outbox"),
                      "--shutdown-grace", "2"],
                     stdout=log, stderr=subprocess.STDOUT)
             if self._wait_ready(timeout):

@@ -49,7 +49,8 @@ def cli_env():
     port = herald_fixtures.free_port()
     log = open(os.path.join(tmp, "heraldd.log"), "wb")
     proc = subprocess.Popen([heraldd, "--grpc-address", f"127.0.0.1:{port}",
-                             "--database", os.path.join(tmp, "h.sqlite")],
+                             "--database", os.path.join(tmp, "h.sqlite"),
+                             "--capture-dir", os.path.join(tmp, "outbox")],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for_port(port, proc)
