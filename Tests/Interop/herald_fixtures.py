@@ -65,8 +65,9 @@ def free_port():
 class Heraldd:
     """A heraldd process serving `database` on a free loopback port."""
 
-    def __init__(self, database, log_dir):
+    def __init__(self, database, log_dir, extra_args=()):
         self.database = database
+        self.extra_args = list(extra_args)
         self.log_path = os.path.join(log_dir, f"heraldd-{time.monotonic_ns()}.log")
         self.proc = None
         self.port = None
@@ -79,7 +80,7 @@ class Heraldd:
                 self.proc = subprocess.Popen(
                     [binary, "--grpc-address", f"127.0.0.1:{self.port}", "--database", self.database,
                      "--capture-dir", os.path.join(os.path.dirname(os.path.abspath(self.database)), "outbox"),
-                     "--shutdown-grace", "2"],
+                     "--shutdown-grace", "2", *self.extra_args],
                     stdout=log, stderr=subprocess.STDOUT)
             if self._wait_ready(timeout):
                 return self
