@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo bench-grpc bench-store bench-prepare clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare clean
 
 deps:
 	@scripts/install-deps
@@ -41,8 +41,13 @@ test-python: build
 test-leaks: build
 	scripts/leak-check $(BIN_DEBUG)
 
-## The main job: build and run heraldd in the foreground with its embedded defaults.
+## The main job: heraldd with its embedded defaults in a temporary folder, 20,000
+## profiles imported, a delivery prepared and sent with the CLI's live views.
 demo: build-release
+	scripts/demo $(BIN_RELEASE)
+
+## heraldd in the foreground with its embedded defaults (./herald.sqlite, ./outbox).
+serve: build-release
 	$(BIN_RELEASE)/heraldd
 
 bench-grpc: build-release
