@@ -82,12 +82,15 @@ private struct SQLBuilder {
                 text += "0"
                 return
             }
-            text += "profiles.subscription IN ("
+            // Without SUBSCRIBED, the condition of the store's partial index (rows that
+            // are not SUBSCRIBED) is repeated so that SQLite may use it; a constant, no value.
+            let partial = !allowed.contains(.subscribed)
+            text += partial ? "(profiles.subscription != 'SUBSCRIBED' AND profiles.subscription IN (" : "profiles.subscription IN ("
             for (i, value) in allowed.enumerated() {
                 if i > 0 { text += ", " }
                 bind(.text(value.rawValue))
             }
-            text += ")"
+            text += partial ? "))" : ")"
         case .time(let field, let op, let time):
             text += "profiles.\(field.rawValue) \(op.rawValue) "
             bind(.integer(time.microsecondsSinceEpoch))
