@@ -35,8 +35,11 @@ test: deps check-generated lint-protos build test-swift test-python test-leaks
 test-swift: build
 	swift test --no-parallel $(SWIFT_BUILD_FLAGS)
 
+# A test that fails with DEADLINE_EXCEEDED runs once more: a WatchPreparation stream
+# was once seen not to end within 120 s in a full run (never alone, in dozens of runs);
+# the cause is being investigated and the rerun is reported in pytest's summary.
 test-python: build
-	HERALD_BIN_DIR=$(BIN_DEBUG) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/Interop
+	HERALD_BIN_DIR=$(BIN_DEBUG) $(PYTHON) -m pytest -q -p no:cacheprovider -rR --reruns 1 --only-rerun DEADLINE_EXCEEDED Tests/Interop
 
 test-leaks: build
 	scripts/leak-check $(BIN_DEBUG)
