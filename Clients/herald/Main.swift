@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 
-/// Runs `herald`, turning every error into one line on stderr and an exit code.
+/// Runs `herald`, turning every error into one line on stderr and an exit code. The
+/// connection options may come before the subcommand (see ``LeadingOptions``).
 @main
 enum Main {
     static func main() async {
         do {
-            var command = try Herald.parseAsRoot()
+            let arguments = LeadingOptions.hoisted(Array(CommandLine.arguments.dropFirst()), root: Herald.self)
+            var command = try Herald.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
