@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         // C shim over the gRPC core (libgrpc from Debian's libgrpc-dev).
@@ -133,6 +134,7 @@ let package = Package(
             dependencies: [
                 "GRPCInterop", "HeraldProtos", "HeraldRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             path: "Clients/herald",
             swiftSettings: strict

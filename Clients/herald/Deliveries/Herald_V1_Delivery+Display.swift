@@ -43,19 +43,11 @@ extension Herald_V1_Delivery {
         }
     }
 
-    /// Reads a delivery from a JSON file (`-` for standard input).
+    /// Reads a delivery from a JSON or YAML file (`-` for standard input); see ``InputDocument``.
     static func read(path: String) throws -> Herald_V1_Delivery {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: path) else {
-                throw Failure.other("cannot read '\(path)'")
-            }
-            data = contents
-        }
+        let json = try InputDocument.read(path: path)
         do {
-            return try Herald_V1_Delivery(json: ProtoJSON(parsing: [UInt8](data)))
+            return try Herald_V1_Delivery(json: json)
         } catch {
             throw Failure.invalidArgument("\(path): \(error.message)")
         }
