@@ -44,10 +44,11 @@ test-python: build
 test-leaks: build
 	scripts/leak-check $(BIN_DEBUG)
 
-## The main job: heraldd with its embedded defaults in a temporary folder, 20,000
-## profiles imported, a delivery prepared and sent with the CLI's live views.
+## The main job (`herald demo`): heraldd with its embedded defaults in a temporary folder,
+## 20,000 profiles imported, a delivery prepared and sent with the CLI's live views while a
+## simulated audience opens and clicks; a summary; heraldd stopped.
 demo: build-release
-	scripts/demo $(BIN_RELEASE)
+	$(BIN_RELEASE)/herald demo
 
 ## heraldd in the foreground with its embedded defaults (./herald.sqlite, ./outbox).
 serve: build-release
