@@ -232,3 +232,22 @@ def test_the_audience_fetches_the_deterministic_share_of_tracking_urls(workdir):
     counts = json.loads(down.stdout)
     assert counts["opensFetched"] == 0 and counts["openers"] > 0
     assert counts["failures"] == {"connection refused": counts["openers"]}
+
+
+def test_on_a_terminal_the_live_views_redraw_in_place():
+    from test_cli import run_in_pty
+    env = dict(os.environ, HERALD_DEMO_PROFILES="3000")
+    env.pop("NO_COLOR", None)
+    code, screen = run_in_pty([herald(), "demo"], env, timeout=300)
+    assert code == 0, screen[-3000:]
+    preparing = screen.split("Preparing (live)")[1].split("Sending to the capture relay")[0]
+    sending = screen.split("Sending to the capture relay")[1].split("== Summary")[0]
+    for view in (preparing, sending):
+        # Redrawn in place: cursor movements and carriage returns, not one line per update.
+        assert "\x1b[" in view and view.replace("\r\n", "\n").count("\r") >= 1, view[-1500:]
+    assert "PERSONALIZING" in preparing and "COMPLETED" in sending
+    assert re.search(r"state\S*\s+\S*COMPLETED", screen)
+    pid = int(re.search(r"heraldd pid (\d+)", screen).group(1))
+    assert pid_is_gone(pid)
+    folder = re.search(r"database and outbox in (\S+)\)", screen).group(1)
+    shutil.rmtree(folder, ignore_errors=True)

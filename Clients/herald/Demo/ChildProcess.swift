@@ -13,8 +13,8 @@ final class ChildProcess: Sendable {
         self.pid = pid
     }
 
-    /// Starts `executable` with `arguments` in `directory`, its standard output and error
-    /// appended to `logPath`, standard input from /dev/null.
+    /// Starts `executable` with `arguments` in `directory`, in a process group of its own,
+    /// its standard output and error appended to `logPath`, standard input from /dev/null.
     static func spawn(_ executable: String, _ arguments: [String], directory: String, logPath: String) throws(Failure) -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -27,8 +27,15 @@ final class ChildProcess: Sendable {
         let shellArguments = ["/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", directory, executable] + arguments
         let argv: [UnsafeMutablePointer<CChar>?] = shellArguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // A process group of its own: Ctrl-C on the terminal reaches herald only, which
+        // then stops the child in order (SIGTERM, grace, SIGKILL).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
         guard result == 0 else {
             throw Failure.other("cannot start \(executable): \(String(cString: strerror(result)))")
         }

@@ -48,14 +48,20 @@ struct Demo: AsyncParsableCommand {
         let server = try DemoServer.start(executable, folder: folder, grpcPort: grpcPort, trackingPort: trackingPort)
         print("heraldd pid \(server.process.pid)" + (server.trackingBase.map { ", tracking endpoint \($0)" } ?? ", no tracking endpoint in this heraldd"))
         let interrupts = InterruptGuard { signal in
-            Terminal.writeError("\n\(signal == SIGINT ? "interrupted" : "terminated"): stopping heraldd (pid \(server.process.pid))\n")
+            let what = signal == SIGINT ? "interrupted" : "terminated"
+            Terminal.writeError("\n\(what): stopping heraldd (pid \(server.process.pid))\n")
             server.process.stopBlocking(grace: .seconds(10))
+            fflush(nil)
+            Terminal.writeError("\n\(what): heraldd (pid \(server.process.pid)) stopped (\(server.process.describeExit())); its folder \(folder) is kept\n")
         }
         defer { interrupts.cancel() }
         do {
             try await server.waitUntilServing()
             try await scenario(server)
         } catch {
+            // Interrupted: the failure is the interruption's doing, and its handler stops
+            // heraldd and ends the process with 128 + the signal.
+            await interrupts.yieldToHandler()
             Self.step("Stopping heraldd (pid \(server.process.pid))")
             await server.stop()
             print("heraldd stopped (\(server.process.describeExit()))")

@@ -37,7 +37,7 @@ struct DemoServer: Sendable {
 
     /// Starts `executable` in `folder`.
     static func start(_ executable: String, folder: String, grpcPort: UInt16, trackingPort: UInt16?) throws -> DemoServer {
-        var arguments = ["--grpc-address", "127.0.0.1:\(grpcPort)", "--log-level", "warning"]
+        var arguments = ["--grpc-address", "127.0.0.1:\(grpcPort)", "--log-level", "warning", "--shutdown-grace", "2"]
         var trackingBase: String?
         if let trackingPort {
             trackingBase = "http://127.0.0.1:\(trackingPort)"
