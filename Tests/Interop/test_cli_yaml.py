@@ -111,7 +111,10 @@ def test_update_takes_yaml(cli_env):
     ("name: x\ncontent: [a\n  b: c\n", "YAML 3:4: did not find expected ',' or ']'"),
     ("name: x\n  subject: y\n", "YAML 2:10: mapping values are not allowed in this context"),
     ("name: x\n? [a]\n: y\n", "YAML 2:3: a mapping key must be a plain value, not a sequence"),
-    ("name: x\nnmae: y\n", 'unknown field "nmae"'),
+    ("name: x\nnmae: y\n", 'herald.v1.Delivery: unknown field "nmae" (at 2:1)'),
+    ("name: x\ncontent:\n  subjct: y\n", 'herald.v1.DeliveryContent: unknown field "subjct" (at 3:3)'),
+    ("name: x\ntypology:\n  rateLimitPerSecond: fast\n",
+     'herald.v1.Typology.rate_limit_per_second: "fast" is not a signed 32-bit integer (at 3:3)'),
     ("# only a comment\n", "YAML: the document is empty"),
 ])
 def test_yaml_errors_are_one_line_with_the_position(cli_env, text, expected):

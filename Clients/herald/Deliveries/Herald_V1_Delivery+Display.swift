@@ -45,11 +45,11 @@ extension Herald_V1_Delivery {
 
     /// Reads a delivery from a JSON or YAML file (`-` for standard input); see ``InputDocument``.
     static func read(path: String) throws -> Herald_V1_Delivery {
-        let json = try InputDocument.read(path: path)
+        let document = try InputDocument.read(path: path)
         do {
-            return try Herald_V1_Delivery(json: json)
+            return try Herald_V1_Delivery(json: document.json)
         } catch {
-            throw Failure.invalidArgument("\(path): \(error.message)")
+            throw document.failure(error)
         }
     }
 }

@@ -14,6 +14,12 @@ enum YAMLConversion {
     /// - Throws: a ``Failure`` whose message gives the line and column of a YAML syntax
     ///   error or of a value that has no JSON form.
     static func json(fromYAML text: String) throws(Failure) -> ProtoJSON {
+        try jsonAndKeys(fromYAML: text).json
+    }
+
+    /// The JSON value of the single document in `text`, and every mapping key with the
+    /// `line:column` of each of its occurrences.
+    static func jsonAndKeys(fromYAML text: String) throws(Failure) -> (json: ProtoJSON, keys: [String: [String]]) {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -23,10 +29,12 @@ enum YAMLConversion {
             throw Failure.invalidArgument("YAML: \(error)")
         }
         guard let node else { throw Failure.invalidArgument("YAML: the document is empty") }
-        return try json(of: node)
+        var keys: [String: [String]] = [:]
+        let json = try json(of: node, keys: &keys)
+        return (json, keys)
     }
 
-    private static func json(of node: Node) throws(Failure) -> ProtoJSON {
+    private static func json(of node: Node, keys: inout [String: [String]]) throws(Failure) -> ProtoJSON {
         switch node {
         case .mapping(let mapping):
             var members: [ProtoJSON.Member] = []
@@ -34,13 +42,14 @@ enum YAMLConversion {
                 guard case .scalar(let scalar) = key else {
                     throw Failure.invalidArgument("YAML\(position(key.mark)): a mapping key must be a plain value, not a \(key.isMapping ? "mapping" : "sequence")")
                 }
-                members.append(ProtoJSON.Member(scalar.string, try json(of: value)))
+                if let mark = key.mark { keys[scalar.string, default: []].append("\(mark.line):\(mark.column)") }
+                members.append(ProtoJSON.Member(scalar.string, try json(of: value, keys: &keys)))
             }
             return .object(members)
         case .sequence(let sequence):
             var elements: [ProtoJSON] = []
             for element in sequence {
-                elements.append(try json(of: element))
+                elements.append(try json(of: element, keys: &keys))
             }
             return .array(elements)
         case .scalar(let scalar):
