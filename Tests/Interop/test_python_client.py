@@ -2,6 +2,7 @@
 user would against a real heraldd (its own SQLite file and capture relay outbox)."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -63,3 +64,25 @@ def test_an_unreachable_server_is_reported_as_unavailable():
     result = run_example("--server", f"127.0.0.1:{hf.free_port()}", "--connect-timeout", "1")
     assert result.returncode == 1
     assert result.stderr.strip().startswith("UNAVAILABLE: no Herald server answered at 127.0.0.1:"), result.stderr
+
+
+def test_the_stub_check_fails_on_stale_stubs_and_passes_on_fresh_ones(tmp_path):
+    # A copy of Clients/python and Protos: the committed stubs are fresh, an edited one is not.
+    shutil.copytree(os.path.join(hf.ROOT, "Protos"), tmp_path / "Protos")
+    shutil.copytree(os.path.join(hf.ROOT, "Clients", "python"), tmp_path / "Clients" / "python",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    script = str(tmp_path / "Clients" / "python" / "generate.py")
+    fresh = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, timeout=120)
+    assert fresh.returncode == 0, fresh.stderr
+    stub = tmp_path / "Clients" / "python" / "herald_client" / "gen" / "herald" / "v1" / "kpis_pb2.py"
+    stub.write_text(stub.read_text() + "# edited by hand\n")
+    stale = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, timeout=120)
+    assert stale.returncode == 1
+    assert "differs: herald/v1/kpis_pb2.py" in stale.stderr
+    # A proto changed without regenerating: stale too.
+    subprocess.run([sys.executable, script], check=True, capture_output=True, timeout=120)
+    proto = tmp_path / "Protos" / "herald" / "v1" / "kpis.proto"
+    proto.write_text(proto.read_text().replace("int64 opens = 8;", "int64 opens = 8;\n  int64 extra_count = 99;"))
+    changed = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True, timeout=120)
+    assert changed.returncode == 1
+    assert "kpis_pb2.py" in changed.stderr
