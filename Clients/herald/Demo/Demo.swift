@@ -160,38 +160,46 @@ struct Demo: AsyncParsableCommand {
             throw Failure.other("the demo delivery: \(error.message)")
         }
         let client = GRPCClient(target: server.address)
-        defer { Task { await client.close() } }
-        let response = try await client.call(Herald_V1_DeliveryService.createDelivery, request, options: CallOptions(timeout: .seconds(30)))
-        return response.delivery?.id ?? ""
+        do {
+            let response = try await client.call(Herald_V1_DeliveryService.createDelivery, request, options: CallOptions(timeout: .seconds(30)))
+            await client.close()
+            return response.delivery?.id ?? ""
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
+    /// The delivery and the number of SENT rows in its ledger.
+    private func deliveryAndSentCount(id: String, server: DemoServer) async throws -> (Herald_V1_Delivery, Int) {
+        let client = GRPCClient(target: server.address)
+        let options = CallOptions(timeout: .seconds(30))
+        do {
+            var get = Herald_V1_GetDeliveryRequest()
+            get.deliveryId = id
+            let delivery = try await client.call(Herald_V1_DeliveryService.getDelivery, get, options: options).delivery ?? Herald_V1_Delivery()
+            var list = Herald_V1_ListMessagesRequest()
+            list.deliveryId = id
+            list.statuses = [.sent]
+            list.pageSize = 1_000
+            var sent = 0
+            while true {
+                let page = try await client.call(Herald_V1_DeliveryService.listMessages, list, options: options)
+                sent += page.messages.count
+                guard !page.nextPageToken.isEmpty else { break }
+                list.pageToken = page.nextPageToken
+            }
+            await client.close()
+            return (delivery, sent)
+        } catch {
+            await client.close()
+            throw error
+        }
     }
 
     /// The closing summary: the delivery's KPIs, the ledger, the audience, the outbox.
     private func summary(id: String, server: DemoServer, audience: SimulatedAudience.Progress?) async throws {
-        let client = GRPCClient(target: server.address)
-        let options = CallOptions(timeout: .seconds(30))
-        let (delivery, sent): (Herald_V1_Delivery, Int) = try await {
-            do {
-                var get = Herald_V1_GetDeliveryRequest()
-                get.deliveryId = id
-                let delivery = try await client.call(Herald_V1_DeliveryService.getDelivery, get, options: options).delivery ?? Herald_V1_Delivery()
-                var list = Herald_V1_ListMessagesRequest()
-                list.deliveryId = id
-                list.statuses = [.sent]
-                list.pageSize = 1_000
-                var sent = 0
-                while true {
-                    let page = try await client.call(Herald_V1_DeliveryService.listMessages, list, options: options)
-                    sent += page.messages.count
-                    guard !page.nextPageToken.isEmpty else { break }
-                    list.pageToken = page.nextPageToken
-                }
-                await client.close()
-                return (delivery, sent)
-            } catch {
-                await client.close()
-                throw error
-            }
-        }()
+        let (delivery, sent) = try await deliveryAndSentCount(id: id, server: server)
         let kpis = delivery.preparation?.kpis ?? Herald_V1_PreparationKpis()
         var pairs: [(String, String)] = [
             ("delivery", "\(delivery.id) \"\(delivery.name)\""),

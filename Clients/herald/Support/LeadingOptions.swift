@@ -48,7 +48,7 @@ enum LeadingOptions {
     private static func subcommand(named name: String, of command: any ParsableCommand.Type) -> (any ParsableCommand.Type)? {
         command.configuration.subcommands.first { candidate in
             let configuration = candidate.configuration
-            let own = configuration.commandName ?? candidate._commandName
+            let own = configuration.commandName ?? String(describing: candidate).lowercased()
             return own == name || configuration.aliases.contains(name)
         }
     }
