@@ -76,6 +76,11 @@ def test_demo_runs_to_the_end_and_cleans_up():
     else:
         audience = re.search(r"simulated audience: (\d+) opens and (\d+) clicks fetched, (\d+) failed", out)
         assert audience and int(audience.group(1)) > 0, out[-2000:]
+        opens, clicks, failed = (int(g) for g in audience.groups())
+        assert failed == 0 and 0 < clicks < opens < sent
+        # Herald counted what the audience did: its KPIs after the tracking endpoint recorded it.
+        assert re.search(rf"opens counted\s+{opens} \(", out), out[-2000:]
+        assert re.search(rf"clicks counted\s+{clicks} \(", out), out[-2000:]
     assert re.search(r"heraldd stopped \(exit 0\)", out), out[-1000:]
     assert pid_is_gone(pid), "the demo left its heraldd running"
     shutil.rmtree(os.path.dirname(captured.group(2)), ignore_errors=True)

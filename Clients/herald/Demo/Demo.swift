@@ -43,9 +43,13 @@ struct Demo: AsyncParsableCommand {
         let executable = try heralddPath()
         let folder = try Self.makeFolder()
         let grpcPort = try LoopbackPort.free()
-        let trackingPort = try await DemoServer.hasTrackingEndpoint(executable, folder: folder) ? LoopbackPort.free() : nil
+        // Optional flags, passed when this heraldd has them (--help lists them).
+        let help = try await DemoServer.help(executable, folder: folder)
+        let trackingPort = help.contains("--tracking-address") ? try LoopbackPort.free() : nil
         Self.step("Starting heraldd on 127.0.0.1:\(grpcPort) (database and outbox in \(folder))")
-        let server = try DemoServer.start(executable, folder: folder, grpcPort: grpcPort, trackingPort: trackingPort)
+        let server = try DemoServer.start(
+            executable, folder: folder, grpcPort: grpcPort, trackingPort: trackingPort,
+            humanOpens: help.contains("--machine-open-seconds"))
         print("heraldd pid \(server.process.pid)" + (server.trackingBase.map { ", tracking endpoint \($0)" } ?? ", no tracking endpoint in this heraldd"))
         let interrupts = InterruptGuard { signal in
             let what = signal == SIGINT ? "interrupted" : "terminated"
@@ -199,7 +203,19 @@ struct Demo: AsyncParsableCommand {
 
     /// The closing summary: the delivery's KPIs, the ledger, the audience, the outbox.
     private func summary(id: String, server: DemoServer, audience: SimulatedAudience.Progress?) async throws {
-        let (delivery, sent) = try await deliveryAndSentCount(id: id, server: server)
+        var (delivery, sent) = try await deliveryAndSentCount(id: id, server: server)
+        if let audience, audience.opensFetched > 0 {
+            // The tracking endpoint records events in batches: give the KPIs a moment to
+            // count every open the audience made.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while Int((delivery.kpis?.opens ?? 0) + (delivery.kpis?.machineOpens ?? 0)) < audience.opensFetched
+                || Int(delivery.kpis?.clicks ?? 0) < audience.clicksFetched,
+                ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(250))
+                (delivery, sent) = try await deliveryAndSentCount(id: id, server: server)
+            }
+        }
         let kpis = delivery.preparation?.kpis ?? Herald_V1_PreparationKpis()
         var pairs: [(String, String)] = [
             ("delivery", "\(delivery.id) \"\(delivery.name)\""),
@@ -217,6 +233,11 @@ struct Demo: AsyncParsableCommand {
             pairs.append(("clicks fetched", "\(audience.clicksFetched) of \(audience.clickers) recipients who click"))
             let failures = audience.failures.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
             pairs.append(("failed requests", audience.failed == 0 ? "0" : Terminal.styled(failures, .yellow)))
+            if let engagement = delivery.kpis, engagement.opens > 0 || engagement.machineOpens > 0 || engagement.clicks > 0 {
+                let machine = engagement.machineOpens > 0 ? ", and \(engagement.machineOpens) machine opens" : ""
+                pairs.append(("opens counted", "\(engagement.opens) (\(Self.percent(engagement.openRate)) of delivered)\(machine)"))
+                pairs.append(("clicks counted", "\(engagement.clicks) (\(Self.percent(engagement.clickRate)) of delivered)"))
+            }
         } else {
             pairs.append(("audience", "not simulated (this heraldd has no tracking endpoint)"))
         }
@@ -230,6 +251,10 @@ struct Demo: AsyncParsableCommand {
         if let first = files.first {
             print("e.g. \(server.outbox)/\(first)")
         }
+    }
+
+    private static func percent(_ rate: Double) -> String {
+        String(format: "%.1f%%", rate * 100)
     }
 
     static func audienceLine(_ progress: SimulatedAudience.Progress) -> String {

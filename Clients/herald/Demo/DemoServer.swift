@@ -21,8 +21,8 @@ struct DemoServer: Sendable {
     /// Where the capture relay writes the messages.
     var outbox: String { folder + "/outbox" }
 
-    /// Whether `executable --help` lists `--tracking-address`.
-    static func hasTrackingEndpoint(_ executable: String, folder: String) async throws -> Bool {
+    /// What `executable --help` prints (to learn which optional flags it has).
+    static func help(_ executable: String, folder: String) async throws -> String {
         let helpPath = folder + "/heraldd-help.txt"
         let help = try ChildProcess.spawn(executable, ["--help"], directory: folder, logPath: helpPath)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -31,17 +31,23 @@ struct DemoServer: Sendable {
         }
         await help.stop(grace: .seconds(1))
         defer { try? FileManager.default.removeItem(atPath: helpPath) }
-        let text = (FileManager.default.contents(atPath: helpPath)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return text.contains("--tracking-address")
+        return (FileManager.default.contents(atPath: helpPath)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     /// Starts `executable` in `folder`.
-    static func start(_ executable: String, folder: String, grpcPort: UInt16, trackingPort: UInt16?) throws -> DemoServer {
+    ///
+    /// With `trackingPort`, the tracking endpoint listens there and the rendered links
+    /// point at it; with `humanOpens`, no open counts as a machine open however soon it
+    /// follows the send (the simulated audience opens at once, as people it stands for).
+    static func start(_ executable: String, folder: String, grpcPort: UInt16, trackingPort: UInt16?, humanOpens: Bool) throws -> DemoServer {
         var arguments = ["--grpc-address", "127.0.0.1:\(grpcPort)", "--log-level", "warning", "--shutdown-grace", "2"]
         var trackingBase: String?
         if let trackingPort {
             trackingBase = "http://127.0.0.1:\(trackingPort)"
             arguments += ["--tracking-address", "127.0.0.1:\(trackingPort)", "--tracking-url", "http://127.0.0.1:\(trackingPort)"]
+        }
+        if humanOpens {
+            arguments += ["--machine-open-seconds", "0"]
         }
         let process = try ChildProcess.spawn(executable, arguments, directory: folder, logPath: folder + "/heraldd.log")
         return DemoServer(process: process, address: "127.0.0.1:\(grpcPort)", folder: folder, trackingBase: trackingBase)
