@@ -206,6 +206,8 @@ let package = Package(
             path: "Tests/HeraldTestProtos",
             swiftSettings: strict
         ),
+        // Unit tests of the CLI's own logic (option hoisting, YAML, the demo's audience).
+        .testTarget(name: "HeraldCLITests", dependencies: ["herald", "HeraldProtos"], swiftSettings: strict),
         .testTarget(
             name: "HeraldRPCTests",
             dependencies: ["HeraldRPC", "GRPCInterop", "HeraldProtos", .product(name: "Logging", package: "swift-log")],
