@@ -28,8 +28,9 @@ def test_example_creates_prepares_sends_and_watches(server, workdir):
     assert result.returncode == 0, out + result.stderr
     assert "profiles: 12 inserted, 0 updated, 0 rejected" in out
     delivery_id = re.search(r"created delivery (dlv_\S+) \(DRAFT\)", out).group(1)
-    # WatchPreparation streamed the phases and the log, and the preparation ended READY.
-    assert re.search(r"preparation: RUNNING TARGETING", out), out
+    # WatchPreparation streamed progress up to the end (which phases a watcher sees
+    # depends on when it joins) and the log, and the preparation ended READY.
+    assert re.search(r"preparation: SUCCEEDED FINALIZING 12/12 targeted=12 to_deliver=12 to_exclude=0", out), out
     assert "PREPARATION_SUMMARY" in out
     assert re.search(r"prepared in [\d.]+s: READY, targeted=12 to_deliver=12 to_exclude=0", out), out
     # WatchSending followed the sending to its end.
