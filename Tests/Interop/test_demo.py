@@ -124,8 +124,20 @@ def test_ctrl_c_stops_the_demo_and_its_heraldd():
 def test_demo_without_a_heraldd_fails_clearly(tmp_path):
     missing = str(tmp_path / "no-heraldd")
     result = run_demo("--heraldd", missing)
-    assert result.returncode != 0
-    assert "cannot start" in result.stderr or "heraldd ended" in result.stderr, result.stderr
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: cannot start heraldd: {missing} is not an executable file"
+    assert "Starting heraldd" not in result.stdout  # nothing started, no folder made
+
+    # A heraldd that exits at once: reported with the end of its log, exit 1.
+    failing = tmp_path / "failing-heraldd"
+    failing.write_text("#!/bin/sh\n[ \"$1\" = --help ] && exit 0\necho 'cannot open the database' >&2\nexit 3\n")
+    failing.chmod(0o755)
+    result = run_demo("--heraldd", str(failing))
+    assert result.returncode == 1
+    assert "heraldd ended (exit 3) before serving" in result.stderr
+    assert "cannot open the database" in result.stderr
+    folder = re.search(r"database and outbox in (\S+)\)", result.stdout).group(1)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the simulated audience ---------------------------------------------------------

@@ -263,7 +263,12 @@ struct Demo: AsyncParsableCommand {
 
     /// The heraldd to run: --heraldd, else the one next to this executable.
     private func heralddPath() throws -> String {
-        if let heraldd { return heraldd }
+        if let heraldd {
+            guard FileManager.default.isExecutableFile(atPath: heraldd) else {
+                throw Failure.other("cannot start heraldd: \(heraldd) is not an executable file")
+            }
+            return heraldd
+        }
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let path = URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("heraldd").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
