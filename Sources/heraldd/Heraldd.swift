@@ -32,6 +32,12 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .customLong("capture-dir"), help: "Where the capture relay writes .eml files when no --smtp is given (env HERALD_CAPTURE_DIR).")
     var captureDir: String = ProcessInfo.processInfo.environment["HERALD_CAPTURE_DIR"] ?? "./outbox"
 
+    @Option(name: .customLong("smtp-max-sessions"), help: "SMTP sessions open at once, also the messages in flight per delivery (env HERALD_SMTP_MAX_SESSIONS).")
+    var smtpMaxSessions: Int = Int(ProcessInfo.processInfo.environment["HERALD_SMTP_MAX_SESSIONS"] ?? "") ?? 8
+
+    @Option(name: .customLong("smtp-max-per-domain"), help: "Messages in flight at once to one recipient domain (env HERALD_SMTP_MAX_PER_DOMAIN).")
+    var smtpMaxPerDomain: Int = Int(ProcessInfo.processInfo.environment["HERALD_SMTP_MAX_PER_DOMAIN"] ?? "") ?? 4
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
 
@@ -40,6 +46,9 @@ struct Heraldd: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
         guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be positive") }
+        guard smtpMaxSessions > 0, smtpMaxPerDomain > 0 else {
+            throw ValidationError("--smtp-max-sessions and --smtp-max-per-domain must be positive")
+        }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard let url = URL(string: trackingURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
               url.host?.isEmpty == false
@@ -62,6 +71,10 @@ struct Heraldd: AsyncParsableCommand {
         configuration.preparation.trackingBaseURL = trackingURL
         configuration.smtpRelays = smtp
         configuration.captureDirectory = captureDir
+        configuration.smtp.maxSessions = smtpMaxSessions
+        configuration.smtp.maxPerDomain = smtpMaxPerDomain
+        configuration.sending.maxInFlight = smtpMaxSessions
+        configuration.sending.maxPerDomain = smtpMaxPerDomain
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
             try await server.run(handleTerminationSignals: true) { grpc in
