@@ -73,7 +73,9 @@ struct Heraldd: AsyncParsableCommand {
         configuration.captureDirectory = captureDir
         configuration.smtp.maxSessions = smtpMaxSessions
         configuration.smtp.maxPerDomain = smtpMaxPerDomain
-        configuration.sending.maxInFlight = smtpMaxSessions
+        // Twice the sessions: while a message is rendered or its outcome committed,
+        // another one can use the session.
+        configuration.sending.maxInFlight = 2 * smtpMaxSessions
         configuration.sending.maxPerDomain = smtpMaxPerDomain
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {

@@ -18,9 +18,15 @@ struct SendingJob: Sendable {
         case failed(String)
     }
 
+    /// A ledger row with its profile (read by the batch; `nil` when it was deleted).
+    struct Work: Sendable {
+        var entry: LedgerEntry
+        var profile: Profile?
+    }
+
     /// A message waiting for its next attempt.
     struct Retry: Sendable {
-        var entry: LedgerEntry
+        var work: Work
         var due: ContinuousClock.Instant
     }
 
@@ -52,13 +58,13 @@ struct SendingJob: Sendable {
         let committer = LedgerCommitter(store: store, deliveryID: delivery.id, groupSize: configuration.ledgerGroupSize)
         let interval: Duration? = delivery.rateLimitPerSecond.flatMap { $0 > 0 ? .seconds(1) / $0 : nil }
         var nextSlot = clock.now
-        var buffer: [LedgerEntry] = []
+        var buffer: [Work] = []
         var position = 0
         var cursor = 0
         var exhausted = false
         var retries: [Retry] = []
         // Read but held back: their domain is at its bound or backing off.
-        var held: [LedgerEntry] = []
+        var held: [Work] = []
         let heldLimit = max(configuration.batchSize, configuration.maxInFlight * 4)
         var throttle = DomainThrottle(configuration: configuration)
         var quarantined: Set<String> = []
@@ -73,35 +79,37 @@ struct SendingJob: Sendable {
             }
             while true {
                 if run.stopRequested { break }
-                var next: LedgerEntry?
+                var next: Work?
                 let instant = clock.now
-                if let index = retries.firstIndex(where: { $0.due <= instant && throttle.allows(Self.domain($0.entry), at: instant) }) {
-                    next = retries.remove(at: index).entry
-                } else if let index = held.firstIndex(where: { throttle.allows(Self.domain($0), at: instant) }) {
+                if let index = retries.firstIndex(where: { $0.due <= instant && throttle.allows(Self.domain($0.work.entry), at: instant) }) {
+                    next = retries.remove(at: index).work
+                } else if let index = held.firstIndex(where: { throttle.allows(Self.domain($0.entry), at: instant) }) {
                     next = held.remove(at: index)
                 } else if position < buffer.count, held.count < heldLimit {
-                    let entry = buffer[position]
+                    let work = buffer[position]
                     position += 1
-                    if throttle.allows(Self.domain(entry), at: instant) { next = entry } else { held.append(entry) }
+                    if throttle.allows(Self.domain(work.entry), at: instant) { next = work } else { held.append(work) }
                     if next == nil { continue }
                 } else if position >= buffer.count, !exhausted, held.count < heldLimit {
                     do {
-                        buffer = try await store.pendingEntries(
+                        let entries = try await store.pendingEntries(
                             deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
                         )
                         // Addresses quarantined since the preparation fail instead of being sent.
-                        let found = try await preparations.quarantinedAddresses(among: buffer.map(\.message.address))
+                        let found = try await preparations.quarantinedAddresses(among: entries.map(\.message.address))
                         quarantined.formUnion(found.map(Self.folded))
+                        let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
+                        buffer = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
                     } catch {
                         logger.error("cannot read pending messages", metadata: metadata(error))
                         buffer = []
                         try? await clock.sleep(for: .milliseconds(200))
                     }
                     position = 0
-                    if let last = buffer.last { cursor = last.message.sequence } else { exhausted = true }
+                    if let last = buffer.last { cursor = last.entry.message.sequence } else { exhausted = true }
                     continue
                 }
-                guard let entry = next else {
+                guard let work = next else {
                     if inFlight > 0 {
                         settle(await group.next())
                     } else if !retries.isEmpty || !held.isEmpty {
@@ -135,13 +143,13 @@ struct SendingJob: Sendable {
                         break
                     }
                 }
-                let domain = Self.domain(entry)
-                let isQuarantined = quarantined.contains(Self.folded(entry.message.address))
+                let domain = Self.domain(work.entry)
+                let isQuarantined = quarantined.contains(Self.folded(work.entry.message.address))
                 inFlight += 1
                 run.state.withLock { $0.inFlight += 1 }
                 throttle.started(domain)
                 group.addTask {
-                    var completion = await send(entry, quarantined: isQuarantined, committer: committer)
+                    var completion = await send(work, quarantined: isQuarantined, committer: committer)
                     completion.domain = domain
                     return completion
                 }
@@ -152,7 +160,8 @@ struct SendingJob: Sendable {
     }
 
     /// Sends one message and commits its outcome; returns a retry after a 4xx.
-    private func send(_ entry: LedgerEntry, quarantined: Bool, committer: LedgerCommitter) async -> Completion {
+    private func send(_ work: Work, quarantined: Bool, committer: LedgerCommitter) async -> Completion {
+        let entry = work.entry
         let message = entry.message
         var completion = Completion(domain: "")
         do {
@@ -170,7 +179,7 @@ struct SendingJob: Sendable {
                 ))
                 return completion
             }
-            guard let profile = try await profiles.profile(id: message.profileID) else {
+            guard let profile = work.profile else {
                 try await finish(entry, committer, .failed(
                     sequence: message.sequence, reason: .other, attempts: entry.attempts, reply: "the profile was deleted",
                     time: now()
@@ -215,9 +224,9 @@ struct SendingJob: Sendable {
                 try await committer.record(.retry(
                     sequence: message.sequence, attempts: entry.attempts, reply: reply, time: now(), nextAttempt: now()
                 ))
-                var retried = entry
-                retried.replyText = reply
-                completion.retry = Retry(entry: retried, due: ContinuousClock.now)
+                var retried = work
+                retried.entry.replyText = reply
+                completion.retry = Retry(work: retried, due: ContinuousClock.now)
                 return completion
             case .transient(_, let reply):
                 completion.domainResult = .deferred
@@ -236,10 +245,10 @@ struct SendingJob: Sendable {
                     sequence: message.sequence, attempts: attempts, reply: reply, time: time,
                     nextAttempt: Timestamp(microsecondsSinceEpoch: time.microsecondsSinceEpoch + micros)
                 ))
-                var retried = entry
-                retried.attempts = attempts
-                retried.replyText = reply
-                completion.retry = Retry(entry: retried, due: ContinuousClock.now + wait)
+                var retried = work
+                retried.entry.attempts = attempts
+                retried.entry.replyText = reply
+                completion.retry = Retry(work: retried, due: ContinuousClock.now + wait)
             }
         } catch {
             logger.error("cannot record a message's outcome", metadata: metadata(error, sequence: message.sequence))
