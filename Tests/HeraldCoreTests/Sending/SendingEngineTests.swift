@@ -18,7 +18,7 @@ struct SendingEngineTests {
     @Test("Group commit: outcomes share transactions, and a message counts in flight until committed")
     func groupCommit() async throws {
         let store = SlowCommitStore(delay: .milliseconds(15))
-        let transport = FakeTransport(committed: { await store.committedOutcomes })
+        let transport = FakeTransport(committed: store)
         let fixture = SendingFixture(transport: transport, configuration: configuration(maxInFlight: 8, maxPerDomain: 8), store: store)
         try await addProfiles(fixture, 200, domains: 1)
         try await fixture.prepare(delivery("g1"))

@@ -24,11 +24,11 @@ final class FakeTransport: MailTransport, Sendable {
     let state = Mutex(State())
     private let delay: Duration
     private let reply: @Sendable (_ recipient: String, _ attempt: Int) -> SendOutcome
-    /// Reports how many outcomes the store has committed (to measure what is uncommitted).
-    let committed: (@Sendable () async -> Int)?
+    /// The store whose committed outcomes are compared with what was handed out.
+    let committed: SlowCommitStore?
 
     init(
-        delay: Duration = .zero, committed: (@Sendable () async -> Int)? = nil,
+        delay: Duration = .zero, committed: SlowCommitStore? = nil,
         reply: @escaping @Sendable (String, Int) -> SendOutcome = { _, _ in .sent(reply: "250 OK") }
     ) {
         self.delay = delay
@@ -48,7 +48,7 @@ final class FakeTransport: MailTransport, Sendable {
             return state.countByRecipient[message.recipient]!
         }
         if let committed {
-            let done = await committed()
+            let done = await committed.committedOutcomes
             let handed = state.withLock { $0.attempts.count }
             state.withLock { $0.maxUncommitted = max($0.maxUncommitted, handed - done) }
         }
