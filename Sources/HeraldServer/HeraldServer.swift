@@ -137,7 +137,7 @@ public struct HeraldServer: Sendable {
                 throw StartupError(message: "cannot start the capture relay in '\(configuration.captureDirectory)': \(error)")
             }
         }
-        let pool = SMTPPool(configuration: try configuration.smtp.poolConfiguration(relays: relays), logger: logger)
+        let pool = SMTPPool(configuration: configuration.smtp.poolConfiguration(relays: relays), logger: logger)
         return (SMTPMailTransport(pool: pool), pool, capture)
     }
 
