@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare bench-send clean
 
 deps:
 	@scripts/install-deps
@@ -67,6 +67,13 @@ bench-store: build-release
 BENCH_PREPARE_ARGS ?=
 bench-prepare: build-release
 	$(BIN_RELEASE)/HeraldBenchPrepare $(BENCH_PREPARE_ARGS)
+
+## 100,000 prepared ~4 KB messages from a release heraldd to Postfix's smtp-sink, beside
+## smtp-source with the same number of reused sessions to the same sink (the floor):
+## both rates, the ratio (target >= 0.8x), heraldd's peak RSS. HERALD_BENCH_COUNT,
+## HERALD_BENCH_SESSIONS, HERALD_BENCH_PERF=1 (see Benchmarks/send/run).
+bench-send: build-release
+	Benchmarks/send/run $(BIN_RELEASE)
 
 clean:
 	rm -rf .build

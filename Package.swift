@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C shim over the gRPC core (libgrpc from Debian's libgrpc-dev).
@@ -80,12 +81,14 @@ let package = Package(
             dependencies: ["HeraldCore", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: strict
         ),
-        // Mail: MIME messages, the SMTP relay pool (swift-nio), the capture relay.
+        // Mail: MIME messages, the SMTP relay pool (swift-nio, STARTTLS with swift-nio-ssl),
+        // the capture relay.
         .target(
             name: "HeraldMail",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -137,7 +137,7 @@ public struct HeraldServer: Sendable {
                 throw StartupError(message: "cannot start the capture relay in '\(configuration.captureDirectory)': \(error)")
             }
         }
-        let pool = SMTPPool(configuration: SMTPPool.Configuration(relays: relays, maxSessions: configuration.sending.maxInFlight), logger: logger)
+        let pool = SMTPPool(configuration: configuration.smtp.poolConfiguration(relays: relays), logger: logger)
         return (SMTPMailTransport(pool: pool), pool, capture)
     }
 
@@ -184,6 +184,8 @@ extension HeraldServer {
         public var captureDirectory: String = "./outbox"
         /// How sending runs (in-flight bound, retries).
         public var sending: SendingEngine.Configuration = .defaults
+        /// SMTP sessions, STARTTLS and AUTH.
+        public var smtp: SMTPSettings = .defaults
 
         public init(
             grpcAddress: String = "127.0.0.1:50051",

@@ -8,6 +8,20 @@ extension SQLiteStore: SendingStore {
         seq, profile_id, address, tracking_id, status, status_time, failure_reason, reply_text, attempts,
         last_attempt_time, next_attempt_time, sent_time
         """
+    static let markSentSQL = """
+        UPDATE messages SET status = 'SENT', status_time = ?, sent_time = ?, last_attempt_time = ?,
+            next_attempt_time = NULL, attempts = ?, reply_text = ?
+        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
+        """
+    static let markFailedSQL = """
+        UPDATE messages SET status = 'FAILED', status_time = ?, failure_reason = ?, last_attempt_time = ?,
+            next_attempt_time = NULL, attempts = ?, reply_text = ?
+        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
+        """
+    static let recordRetrySQL = """
+        UPDATE messages SET attempts = ?, reply_text = ?, last_attempt_time = ?, next_attempt_time = ?
+        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
+        """
 
     public func pendingEntries(deliveryID: String, after: Int, limit: Int) async throws -> [LedgerEntry] {
         try await read("pendingEntries") { db in
@@ -73,6 +87,45 @@ extension SQLiteStore: SendingStore {
                 ]
             )
             return db.changesCount == 1
+        }
+    }
+
+    public func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws {
+        guard !updates.isEmpty else { return }
+        try await write("applyLedgerUpdates") { db in
+            for update in updates {
+                switch update {
+                case .sent(let sequence, let attempts, let reply, let time):
+                    try db.cachedStatement(sql: Self.markSentSQL).execute(arguments: [
+                        time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, attempts, reply,
+                        deliveryID, sequence,
+                    ])
+                case .failed(let sequence, let reason, let attempts, let reply, let time):
+                    try db.cachedStatement(sql: Self.markFailedSQL).execute(arguments: [
+                        time.microsecondsSinceEpoch, reason.rawValue, attempts > 0 ? time.microsecondsSinceEpoch : nil,
+                        attempts, reply, deliveryID, sequence,
+                    ])
+                case .retry(let sequence, let attempts, let reply, let time, let nextAttempt):
+                    try db.cachedStatement(sql: Self.recordRetrySQL).execute(arguments: [
+                        attempts, reply, time.microsecondsSinceEpoch, nextAttempt.microsecondsSinceEpoch, deliveryID, sequence,
+                    ])
+                }
+            }
+        }
+    }
+
+    public func softFailureCount(address: String, since: Timestamp) async throws -> Int {
+        try await read("softFailureCount") { db in
+            // Served by the partial index messages_soft_failures (migration v5).
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM messages
+                    WHERE address = ? COLLATE NOCASE AND status = 'FAILED'
+                        AND failure_reason IN ('TRANSIENT_EXHAUSTED', 'MAILBOX_FULL') AND status_time >= ?
+                    """,
+                arguments: [address, since.microsecondsSinceEpoch]
+            ) ?? 0
         }
     }
 

@@ -32,6 +32,27 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .customLong("capture-dir"), help: "Where the capture relay writes .eml files when no --smtp is given (env HERALD_CAPTURE_DIR).")
     var captureDir: String = ProcessInfo.processInfo.environment["HERALD_CAPTURE_DIR"] ?? "./outbox"
 
+    @Option(name: .customLong("smtp-max-sessions"), help: "SMTP sessions open at once, also the messages in flight per delivery (env HERALD_SMTP_MAX_SESSIONS).")
+    var smtpMaxSessions: Int = Int(ProcessInfo.processInfo.environment["HERALD_SMTP_MAX_SESSIONS"] ?? "") ?? 8
+
+    @Option(name: .customLong("smtp-max-per-domain"), help: "Messages in flight at once to one recipient domain (env HERALD_SMTP_MAX_PER_DOMAIN).")
+    var smtpMaxPerDomain: Int = Int(ProcessInfo.processInfo.environment["HERALD_SMTP_MAX_PER_DOMAIN"] ?? "") ?? 4
+
+    @Option(name: .customLong("smtp-starttls"), help: "off, opportunistic or required (env HERALD_SMTP_STARTTLS).")
+    var smtpStartTLS: String = ProcessInfo.processInfo.environment["HERALD_SMTP_STARTTLS"] ?? "off"
+
+    @Option(name: .customLong("smtp-ca-file"), help: "PEM trust roots for the relay's certificate, e.g. a private relay's CA (env HERALD_SMTP_CA_FILE).")
+    var smtpCAFile: String = ProcessInfo.processInfo.environment["HERALD_SMTP_CA_FILE"] ?? ""
+
+    @Option(name: .customLong("smtp-user"), help: "SMTP AUTH user name (env HERALD_SMTP_USER); AUTH is sent only after STARTTLS.")
+    var smtpUser: String = ProcessInfo.processInfo.environment["HERALD_SMTP_USER"] ?? ""
+
+    @Option(name: .customLong("smtp-password"), help: "SMTP AUTH password (env HERALD_SMTP_PASSWORD, preferred: not visible in ps); never logged.")
+    var smtpPassword: String = ProcessInfo.processInfo.environment["HERALD_SMTP_PASSWORD"] ?? ""
+
+    @Flag(name: .customLong("smtp-auth-without-tls-on-loopback"), help: "Allow AUTH without TLS when the relay is on loopback (a local submission agent, tests).")
+    var smtpAuthWithoutTLSOnLoopback = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env HERALD_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["HERALD_LOG_LEVEL"] ?? "info"
 
@@ -40,6 +61,15 @@ struct Heraldd: AsyncParsableCommand {
             throw ValidationError("unknown log level '\(logLevel)'")
         }
         guard maxMessageSize > 0 else { throw ValidationError("--max-message-size must be positive") }
+        guard smtpMaxSessions > 0, smtpMaxPerDomain > 0 else {
+            throw ValidationError("--smtp-max-sessions and --smtp-max-per-domain must be positive")
+        }
+        guard SMTPSettings.StartTLS(rawValue: smtpStartTLS) != nil else {
+            throw ValidationError("--smtp-starttls must be off, opportunistic or required (got '\(smtpStartTLS)')")
+        }
+        if !smtpCAFile.isEmpty, !FileManager.default.isReadableFile(atPath: smtpCAFile) {
+            throw ValidationError("--smtp-ca-file '\(smtpCAFile)' cannot be read")
+        }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard let url = URL(string: trackingURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
               url.host?.isEmpty == false
@@ -62,6 +92,17 @@ struct Heraldd: AsyncParsableCommand {
         configuration.preparation.trackingBaseURL = trackingURL
         configuration.smtpRelays = smtp
         configuration.captureDirectory = captureDir
+        configuration.smtp.maxSessions = smtpMaxSessions
+        configuration.smtp.maxPerDomain = smtpMaxPerDomain
+        configuration.smtp.startTLS = SMTPSettings.StartTLS(rawValue: smtpStartTLS) ?? .off
+        configuration.smtp.caFile = smtpCAFile.isEmpty ? nil : smtpCAFile
+        configuration.smtp.username = smtpUser.isEmpty ? nil : smtpUser
+        configuration.smtp.password = smtpPassword
+        configuration.smtp.allowsPlaintextAuthOnLoopback = smtpAuthWithoutTLSOnLoopback
+        // Twice the sessions: while a message is rendered or its outcome committed,
+        // another one can use the session.
+        configuration.sending.maxInFlight = 2 * smtpMaxSessions
+        configuration.sending.maxPerDomain = smtpMaxPerDomain
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
             try await server.run(handleTerminationSignals: true) { grpc in

@@ -201,7 +201,8 @@ private func withSendingHerald<R: Sendable>(
     )
     configuration.smtpRelays = ["127.0.0.1:\(relayPort)"]
     configuration.sending = SendingEngine.Configuration(
-        maxInFlight: 8, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50), batchSize: 10
+        maxInFlight: 8, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50),
+        domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50), batchSize: 10
     )
     let server = HeraldServer(configuration: configuration, logger: quietLogger)
     let (started, continuation) = AsyncStream<GRPCServer>.makeStream()

@@ -23,4 +23,8 @@ public enum MessageFailureReason: String, Hashable, Sendable, Codable, CaseItera
 
     /// Whether the address itself is bad: the sending engine quarantines it.
     public var isHard: Bool { self == .userUnknown || self == .invalidDomain }
+
+    /// Whether it is a soft failure of the address (retries ran out, or the mailbox was
+    /// full): enough of them within a window quarantine it (``SendingEngine``).
+    public var isSoft: Bool { self == .transientExhausted || self == .mailboxFull }
 }

@@ -4,13 +4,36 @@ public import Logging
 ///
 /// ``send(deliveryID:)`` checks that a READY delivery still matches its prepared snapshot
 /// and starts SENDING, or arms a timer for its send time (SCHEDULED). A run hands the
-/// PENDING messages to the ``MailTransport`` (at most ``Configuration/maxInFlight`` at once
-/// and the delivery's `rate_limit_per_second`) and moves each row to SENT or FAILED only
-/// after the relay answered, so a crash resends at most the messages in flight.
-/// ``pause(deliveryID:)`` stops handing out and returns once none is in flight;
+/// PENDING messages to the ``MailTransport`` (at most ``Configuration/maxInFlight`` at once,
+/// at most ``Configuration/maxPerDomain`` per recipient domain, and the delivery's
+/// `rate_limit_per_second`) and moves each row to SENT or FAILED only after the relay
+/// answered. Outcomes are group-committed (one transaction for the outcomes that arrive
+/// while the previous one is written), and a message counts as in flight until its
+/// outcome is committed: a crash resends at most ``Configuration/maxInFlight`` messages,
+/// and readers always see `sent + failed + pending + cancelled = to_deliver`.
+///
+/// Replies: 2xx → SENT. 4xx → the message is retried after a growing, capped wait
+/// (``Configuration/retryBase``, ``Configuration/retryCap``) until
+/// ``Configuration/maxAttempts`` (then FAILED, TRANSIENT_EXHAUSTED), and its domain gets no
+/// message for a while (``Configuration/domainBackoffBase``, doubled per further 4xx, capped
+/// by ``Configuration/domainBackoffCap``, reset by a 2xx). No reply (connection refused or
+/// lost, timeout) or 421: the relay backs off the same way and the message waits for it
+/// without using up its attempts (it expires at `valid_until`). 5xx → FAILED with the
+/// reason mapped from the reply.
+///
+/// Quarantine: a hard failure (USER_UNKNOWN, INVALID_DOMAIN) quarantines the address at
+/// once; a soft failure (a message FAILED with TRANSIENT_EXHAUSTED or MAILBOX_FULL)
+/// quarantines it when it is the ``Configuration/quarantineThreshold``-th soft failure of
+/// that address (any delivery, case-insensitive) within ``Configuration/quarantineWindow``
+/// (3 within 30 days by default). The next preparation excludes a quarantined address
+/// (cause 9), and a run checks each batch it reads: a message whose address was
+/// quarantined after the preparation is FAILED with QUARANTINED instead of being sent.
+///
+/// ``pause(deliveryID:)`` stops handing out messages and returns once none is in flight;
 /// ``resume(deliveryID:)`` starts a new run over what is still PENDING;
 /// ``cancel(deliveryID:)`` is final. ``recover()`` resumes what a previous process left
-/// SENDING and re-arms SCHEDULED deliveries; ``shutdown()`` stops every run.
+/// SENDING and re-arms SCHEDULED deliveries; ``shutdown()`` stops every run. The
+/// throughput in ``progress(deliveryID:)`` is the last 5 seconds' (``ThroughputWindow``).
 public actor SendingEngine {
     private struct Entry {
         let run: SendingRun

@@ -22,6 +22,16 @@ public protocol SendingStore: Sendable {
         deliveryID: String, sequence: Int, reason: MessageFailureReason, attempts: Int, reply: String, at time: Timestamp
     ) async throws -> Bool
 
+    /// Applies `updates` to a delivery's rows as one transaction: all or none, and a
+    /// reader sees either none or all of them (the engine's group commit). Rows that are
+    /// no longer PENDING are left alone.
+    func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws
+
+    /// How many messages to `address` (compared case-insensitively, ASCII) ended FAILED
+    /// with a soft reason (``MessageFailureReason/isSoft``) at or after `since`, over
+    /// every delivery.
+    func softFailureCount(address: String, since: Timestamp) async throws -> Int
+
     /// Moves every PENDING row of a delivery to CANCELLED; returns how many.
     func cancelPending(deliveryID: String, at time: Timestamp) async throws -> Int
 

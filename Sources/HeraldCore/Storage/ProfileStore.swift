@@ -18,6 +18,9 @@ public protocol ProfileStore: Sendable {
     /// The profile with this id, or `nil`.
     func profile(id: String) async throws -> Profile?
 
+    /// The profiles with these ids, by id (missing ids are absent): one read for a batch.
+    func profiles(ids: [String]) async throws -> [String: Profile]
+
     /// Profiles matching `filter`, ordered by id, after the id `after` (exclusive), at most `limit`.
     func listProfiles(matching filter: AudienceFilter, after: String?, limit: Int) async throws -> Page<Profile>
 
@@ -30,4 +33,15 @@ public protocol ProfileStore: Sendable {
     /// Sets the subscription of a profile and its `updatedAt`; returns the updated
     /// profile, or `nil` if there is none with this id.
     func setSubscription(id: String, to subscription: Profile.Subscription, at time: Timestamp) async throws -> Profile?
+}
+
+extension ProfileStore {
+    /// One ``profile(id:)`` per id.
+    public func profiles(ids: [String]) async throws -> [String: Profile] {
+        var found: [String: Profile] = [:]
+        for id in ids {
+            if let profile = try await profile(id: id) { found[id] = profile }
+        }
+        return found
+    }
 }

@@ -11,6 +11,15 @@ extension SMTPPool {
         public var heloName: String
         /// Credentials for AUTH PLAIN (or LOGIN when the relay offers only that).
         public var credentials: Credentials?
+        /// Whether sessions upgrade with STARTTLS.
+        public var startTLS: StartTLS
+        /// A PEM file of trust roots for the relay's certificate (a private relay);
+        /// the system's roots when `nil`.
+        public var trustRootsFile: String?
+        /// Whether AUTH may be sent without TLS to a loopback relay (127.0.0.0/8, ::1,
+        /// localhost). Credentials never go in clear text to any other address: such a
+        /// session fails before AUTH.
+        public var allowsPlaintextAuthOnLoopback: Bool
         /// Whether to pipeline MAIL, RCPT and DATA when the relay offers PIPELINING.
         public var usesPipelining: Bool
         /// The time limits of each step.
@@ -23,6 +32,9 @@ extension SMTPPool {
             maxSessionsPerDomain: Int = 4,
             heloName: String = "localhost",
             credentials: Credentials? = nil,
+            startTLS: StartTLS = .off,
+            trustRootsFile: String? = nil,
+            allowsPlaintextAuthOnLoopback: Bool = false,
             usesPipelining: Bool = true,
             timeouts: Timeouts = .defaults
         ) {
@@ -31,17 +43,35 @@ extension SMTPPool {
             self.maxSessionsPerDomain = max(1, maxSessionsPerDomain)
             self.heloName = heloName
             self.credentials = credentials
+            self.startTLS = startTLS
+            self.trustRootsFile = trustRootsFile
+            self.allowsPlaintextAuthOnLoopback = allowsPlaintextAuthOnLoopback
             self.usesPipelining = usesPipelining
             self.timeouts = timeouts
         }
     }
 
+    /// Whether and how sessions upgrade with STARTTLS (RFC 3207).
+    public enum StartTLS: String, Hashable, Sendable, CaseIterable {
+        /// Never: plain text.
+        case off
+        /// When the relay offers STARTTLS (the certificate is still verified); plain
+        /// text when it does not.
+        case opportunistic
+        /// Always: a relay that does not offer STARTTLS, or whose certificate does not
+        /// verify, fails the session (and its messages, with a clear reason).
+        case required
+    }
+
     /// A user name and password for SMTP AUTH.
-    public struct Credentials: Hashable, Sendable {
+    public struct Credentials: Hashable, Sendable, CustomStringConvertible {
         /// The user name.
         public var username: String
         /// The password.
         public var password: String
+
+        /// The user name only: the password is never printed or logged.
+        public var description: String { "\(username) (password hidden)" }
 
         /// Creates credentials.
         public init(username: String, password: String) {

@@ -162,7 +162,14 @@ public actor SMTPPool {
                 return .success(session)
             } catch {
                 lastError = error as? SMTPError ?? SMTPError(.connectionFailed, "\(relay): \(error)")
-                logger.warning("SMTP relay unavailable", metadata: ["herald.smtp.relay": "\(relay)", "herald.smtp.error": "\(lastError)"])
+                switch lastError.code {
+                case .authenticationFailed:
+                    logger.error("SMTP authentication refused", metadata: ["herald.smtp.relay": "\(relay)", "herald.smtp.error": "\(lastError)"])
+                case .tlsFailed:
+                    logger.error("SMTP STARTTLS failed", metadata: ["herald.smtp.relay": "\(relay)", "herald.smtp.error": "\(lastError)"])
+                default:
+                    logger.warning("SMTP relay unavailable", metadata: ["herald.smtp.relay": "\(relay)", "herald.smtp.error": "\(lastError)"])
+                }
             }
         }
         return .failure(lastError)

@@ -36,6 +36,16 @@ public struct SMTPRelay: Hashable, Sendable, CustomStringConvertible {
         self.init(host: String(host), port: port)
     }
 
+    /// Whether the host is an IPv4 or IPv6 address rather than a name.
+    public var isIPAddress: Bool {
+        host.contains(":") || (!host.isEmpty && host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (48...57).contains($0) })
+    }
+
+    /// Whether the host is on this machine: 127.0.0.0/8, ::1 or localhost.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || (isIPAddress && host.hasPrefix("127."))
+    }
+
     /// `host:port`.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -124,6 +124,15 @@ enum Schema {
                     WHERE subscription != 'SUBSCRIBED';
                 """)
         }
+        migrator.registerMigration("v5: soft-failure index of the message ledger (sending's quarantine count)") { db in
+            // Only FAILED rows with a soft reason are in it: SENT rows cost nothing.
+            try db.execute(
+                sql: """
+                    CREATE INDEX messages_soft_failures ON messages(address COLLATE NOCASE, status_time)
+                    WHERE status = 'FAILED' AND failure_reason IN ('TRANSIENT_EXHAUSTED', 'MAILBOX_FULL');
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The shared state of one sending run: whether it was asked to stop, how many messages
-/// are in flight, and what it handled (for the throughput).
+/// are in flight, and what it handled recently (the throughput).
 final class SendingRun: Sendable {
     /// Why a run is asked to stop.
     enum StopReason: Sendable {
@@ -13,7 +13,7 @@ final class SendingRun: Sendable {
         /// Set once the run decided to complete: a stop can no longer be asked.
         var finishing = false
         var inFlight = 0
-        var handled = 0
+        var handled = ThroughputWindow()
     }
 
     let deliveryID: String
@@ -36,11 +36,15 @@ final class SendingRun: Sendable {
 
     var stopRequested: Bool { state.withLock { $0.stop != nil } }
 
-    /// Messages handled per second since the run started.
+    /// Counts `count` messages whose final outcome was committed.
+    func handled(_ count: Int) {
+        let time = ContinuousClock.now - started
+        state.withLock { $0.handled.record(count, at: time) }
+    }
+
+    /// Messages handled per second over the last few seconds.
     var throughput: Double {
-        let handled = state.withLock { $0.handled }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return seconds > 0.05 ? Double(handled) / seconds : 0
+        let time = ContinuousClock.now - started
+        return state.withLock { $0.handled.rate(at: time) }
     }
 }

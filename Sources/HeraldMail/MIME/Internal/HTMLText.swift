@@ -9,25 +9,26 @@ enum HTMLText {
     private static let skippedTags: Set<String> = ["script", "style", "head", "title"]
 
     static func text(fromHTML html: String) -> String {
+        // Works on the UTF-8 bytes: every byte the parser looks for is ASCII, and no byte
+        // of a multi-byte sequence is ASCII.
         var output = TextCollector()
         var skipping: String?
         var linkStack: [String?] = []
-        let scalars = Array(html.unicodeScalars)
+        let bytes = Array(html.utf8)
         var i = 0
-        while i < scalars.count {
-            let c = scalars[i]
-            if c == "<" {
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "<") {
                 // Comments, doctype and CDATA are dropped.
-                if matches(scalars, at: i, "<!--") {
-                    i = find(scalars, "-->", from: i + 4).map { $0 + 3 } ?? scalars.count
+                if matches(bytes, at: i, commentOpen) {
+                    i = find(bytes, commentClose, from: i + 4).map { $0 + 3 } ?? bytes.count
                     continue
                 }
-                guard let end = tagEnd(scalars, from: i + 1) else {
+                guard let end = tagEnd(bytes, from: i + 1) else {
                     if skipping == nil { output.append(text: "<") }
                     i += 1
                     continue
                 }
-                let tag = Tag(String(String.UnicodeScalarView(scalars[(i + 1)..<end])))
+                let tag = Tag(String(decoding: bytes[(i + 1)..<end], as: UTF8.self))
                 i = end + 1
                 if let skipped = skipping {
                     if tag.closing && tag.name == skipped { skipping = nil }
@@ -57,14 +58,17 @@ enum HTMLText {
                 continue
             }
             var j = i
-            while j < scalars.count && scalars[j] != "<" { j += 1 }
+            while j < bytes.count && bytes[j] != UInt8(ascii: "<") { j += 1 }
             if skipping == nil {
-                output.append(text: decodeEntities(String(String.UnicodeScalarView(scalars[i..<j]))))
+                output.append(text: decodeEntities(String(decoding: bytes[i..<j], as: UTF8.self)))
             }
             i = j
         }
         return output.result()
     }
+
+    private static let commentOpen = Array("<!--".utf8)
+    private static let commentClose = Array("-->".utf8)
 
     // MARK: - Tags
 
@@ -120,19 +124,32 @@ enum HTMLText {
 
     /// The index of the `>` that ends a tag opened before `from`, honouring quotes; `nil`
     /// when the `<` does not start a tag (`a < b`).
-    private static func tagEnd(_ s: [Unicode.Scalar], from: Int) -> Int? {
+    private static func tagEnd(_ s: [UInt8], from: Int) -> Int? {
         guard from < s.count else { return nil }
         let first = s[from]
-        guard first == "/" || first == "!" || first == "?" || first.properties.isAlphabetic else { return nil }
-        var quote: Unicode.Scalar?
+        let startsTag: Bool
+        switch first {
+        case UInt8(ascii: "/"), UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            startsTag = true
+        case 0x80...:
+            // A non-ASCII letter may start a tag name: decode the scalar.
+            var iterator = s[from...].makeIterator()
+            var decoder = UTF8()
+            if case .scalarValue(let scalar) = decoder.decode(&iterator) { startsTag = scalar.properties.isAlphabetic } else { startsTag = false }
+        default:
+            startsTag = false
+        }
+        guard startsTag else { return nil }
+        var quote: UInt8?
         var i = from
         while i < s.count {
             let c = s[i]
             if let q = quote {
                 if c == q { quote = nil }
-            } else if c == "\"" || c == "'" {
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                 quote = c
-            } else if c == ">" {
+            } else if c == UInt8(ascii: ">") {
                 return i
             }
             i += 1
@@ -140,14 +157,13 @@ enum HTMLText {
         return nil
     }
 
-    private static func matches(_ s: [Unicode.Scalar], at i: Int, _ pattern: String) -> Bool {
-        let p = Array(pattern.unicodeScalars)
-        guard i + p.count <= s.count else { return false }
-        for k in 0..<p.count where s[i + k] != p[k] { return false }
+    private static func matches(_ s: [UInt8], at i: Int, _ pattern: [UInt8]) -> Bool {
+        guard i + pattern.count <= s.count else { return false }
+        for k in 0..<pattern.count where s[i + k] != pattern[k] { return false }
         return true
     }
 
-    private static func find(_ s: [Unicode.Scalar], _ pattern: String, from: Int) -> Int? {
+    private static func find(_ s: [UInt8], _ pattern: [UInt8], from: Int) -> Int? {
         var i = from
         while i < s.count {
             if matches(s, at: i, pattern) { return i }
@@ -159,7 +175,7 @@ enum HTMLText {
     // MARK: - Entities
 
     static func decodeEntities(_ s: String) -> String {
-        guard s.contains("&") else { return s }
+        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
         var out = String.UnicodeScalarView()
         let scalars = Array(s.unicodeScalars)
         var i = 0
@@ -205,28 +221,44 @@ enum HTMLText {
     ]
 }
 
-/// Accumulates text with collapsed whitespace and at most one blank line in a row.
+/// Accumulates text (UTF-8 bytes) with collapsed whitespace and at most one blank line
+/// in a row.
 private struct TextCollector {
-    private var out = ""
+    private var out: [UInt8] = []
     private var pendingSpace = false
     private var pendingBreaks = 0
     private var linkTextStart: [Int] = []
 
     mutating func append(text: String) {
-        for ch in text {
-            if ch.isWhitespace && ch != "\u{A0}" {
+        for scalar in text.unicodeScalars {
+            if Self.isWhitespace(scalar) {
                 pendingSpace = true
                 continue
             }
             if pendingBreaks > 0 {
-                if !out.isEmpty { out += String(repeating: "\n", count: pendingBreaks) }
+                if !out.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: pendingBreaks)) }
                 pendingBreaks = 0
                 pendingSpace = false
             } else if pendingSpace {
-                if !out.isEmpty { out.append(" ") }
+                if !out.isEmpty { out.append(UInt8(ascii: " ")) }
                 pendingSpace = false
             }
-            out.append(ch == "\u{A0}" ? " " : ch)
+            if scalar.isASCII {
+                out.append(UInt8(scalar.value))
+            } else if scalar == "\u{A0}" {
+                out.append(UInt8(ascii: " "))
+            } else {
+                UTF8.encode(scalar) { out.append($0) }
+            }
+        }
+    }
+
+    /// White space other than the no-break space (kept, as a plain space).
+    private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20, 0x09...0x0D: true
+        case 0..<0x80, 0xA0: false
+        default: scalar.properties.isWhitespace
         }
     }
 
@@ -237,23 +269,22 @@ private struct TextCollector {
     }
 
     mutating func openLink() {
-        linkTextStart.append(out.utf8.count)
+        linkTextStart.append(out.count)
     }
 
     mutating func closeLink(href: String) {
-        let offset = min(linkTextStart.popLast() ?? out.utf8.count, out.utf8.count)
-        let start = out.utf8.index(out.utf8.startIndex, offsetBy: offset)
-        let linkText = out[start...].trimmingCharacters()
+        let offset = min(linkTextStart.popLast() ?? out.count, out.count)
+        let linkText = String(decoding: out[offset...], as: UTF8.self).trimmingCharacters()
         if linkText == href || "mailto:" + linkText == href { return }
         append(text: linkText.isEmpty ? href : " [\(href)]")
     }
 
-    func result() -> String { out }
+    func result() -> String { String(decoding: out, as: UTF8.self) }
 }
 
-extension Substring {
+extension String {
     fileprivate func trimmingCharacters() -> String {
-        var s = self
+        var s = Substring(self)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)

@@ -8,14 +8,30 @@ enum QuotedPrintable {
     /// with soft breaks (`=` CRLF) where a line is longer; spaces and tabs before a line
     /// break are encoded so that no transport strips them.
     static func encode(_ text: [UInt8], into out: inout [UInt8]) {
+        // At most 3 bytes per input byte plus a soft break ("=" CRLF) per 25 output bytes.
+        let capacity = text.count * 3 + (text.count * 3) / 25 + 3
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: capacity))
+        let written = out.withUnsafeMutableBufferPointer { buffer in
+            text.withUnsafeBufferPointer { input in
+                encode(input, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+            }
+        }
+        out.removeLast(capacity - written)
+    }
+
+    /// Encodes `text` into `out` (large enough); returns the bytes written.
+    private static func encode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var o = 0
         var column = 0
         var i = 0
         let n = text.count
         while i < n {
             let b = text[i]
             if b == 13 || b == 10 {
-                out.append(13)
-                out.append(10)
+                out[o] = 13
+                out[o + 1] = 10
+                o += 2
                 column = 0
                 i += (b == 13 && i + 1 < n && text[i + 1] == 10) ? 2 : 1
                 continue
@@ -31,21 +47,25 @@ enum QuotedPrintable {
             // Keep room for a soft break's "=" unless this is the line's last character.
             let limit = nextIsBreak ? maxLineLength : maxLineLength - 1
             if column + width > limit {
-                out.append(UInt8(ascii: "="))
-                out.append(13)
-                out.append(10)
+                out[o] = UInt8(ascii: "=")
+                out[o + 1] = 13
+                out[o + 2] = 10
+                o += 3
                 column = 0
             }
             if literal {
-                out.append(b)
+                out[o] = b
+                o += 1
             } else {
-                out.append(UInt8(ascii: "="))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0x0F)])
+                out[o] = UInt8(ascii: "=")
+                out[o + 1] = hex[Int(b >> 4)]
+                out[o + 2] = hex[Int(b & 0x0F)]
+                o += 3
             }
             column += width
             i += 1
         }
+        return o
     }
 
     /// The encoded length of `text` (without soft breaks, which add about 4%).

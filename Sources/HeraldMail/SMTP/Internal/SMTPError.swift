@@ -9,6 +9,11 @@ struct SMTPError: Error, Hashable, CustomStringConvertible {
         static let protocolError = Code(name: "protocol error")
         static let unexpectedReply = Code(name: "unexpected reply")
         static let shutdown = Code(name: "pool shut down")
+        /// The relay refused the credentials (or AUTH could not be done safely).
+        static let authenticationFailed = Code(name: "authentication failed")
+        /// STARTTLS is required and the relay does not offer it, refuses it, or its
+        /// certificate does not verify.
+        static let tlsFailed = Code(name: "TLS failed")
     }
 
     var code: Code
@@ -23,6 +28,14 @@ struct SMTPError: Error, Hashable, CustomStringConvertible {
 
     /// The transient outcome that this failure means for a message.
     var outcome: DeliveryOutcome {
-        .transient(code == .protocolError ? .protocolError : .unreachable, detail: description)
+        switch code {
+        case .authenticationFailed, .tlsFailed:
+            // Configuration problems: retrying would only repeat them.
+            .permanent(.refused, detail: description)
+        case .protocolError:
+            .transient(.protocolError, detail: description)
+        default:
+            .transient(.unreachable, detail: description)
+        }
     }
 }

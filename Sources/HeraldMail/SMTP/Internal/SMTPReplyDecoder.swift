@@ -51,8 +51,8 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
                 enhanced = enhancedCode
                 text = rest
             }
-        } else if let enhanced, text.hasPrefix(enhanced) {
-            text = String(text.dropFirst(enhanced.count).drop { $0 == " " })
+        } else if let enhanced, text.utf8.starts(with: enhanced.utf8) {
+            text = String(decoding: text.utf8.dropFirst(enhanced.utf8.count).drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
         }
         lines.append(text)
         if lines.count > Self.maxLines {
@@ -70,13 +70,28 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         (48...57).contains(b) ? Int(b - 48) : nil
     }
 
-    /// `("5.1.1", "user unknown")` from `"5.1.1 user unknown"` when the class matches.
+    /// `("5.1.1", "user unknown")` from `"5.1.1 user unknown"` when the class matches
+    /// (parsed on the UTF-8 bytes: this runs for every reply).
     static func splitEnhancedCode(_ text: String, replyClass: Int) -> (String, String)? {
-        let token = text.prefix { $0 != " " }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "\(replyClass)",
-            parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
-        else { return nil }
-        return (String(token), String(text.dropFirst(token.count).drop { $0 == " " }))
+        let bytes = Array(text.utf8)
+        let tokenEnd = bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.count
+        guard tokenEnd >= 5, bytes[0] == UInt8(ascii: "0") + UInt8(replyClass), bytes[1] == UInt8(ascii: ".") else {
+            return nil
+        }
+        // class "." 1-3 digits "." 1-3 digits
+        var i = 2
+        for part in 0..<2 {
+            let start = i
+            while i < tokenEnd, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) { i += 1 }
+            guard (1...3).contains(i - start) else { return nil }
+            if part == 0 {
+                guard i < tokenEnd, bytes[i] == UInt8(ascii: ".") else { return nil }
+                i += 1
+            }
+        }
+        guard i == tokenEnd else { return nil }
+        var restStart = tokenEnd
+        while restStart < bytes.count, bytes[restStart] == UInt8(ascii: " ") { restStart += 1 }
+        return (String(decoding: bytes[..<tokenEnd], as: UTF8.self), String(decoding: bytes[restStart...], as: UTF8.self))
     }
 }

@@ -1,5 +1,6 @@
 internal import NIOCore
 internal import NIOPosix
+internal import NIOSSL
 
 /// One SMTP connection to a relay, after the greeting, EHLO and AUTH: it sends one
 /// message at a time. Immutable after ``connect(to:configuration:)``, so it is `Sendable`
@@ -68,7 +69,35 @@ final class SMTPSession: Sendable {
                 let helo = try await exchange(channel, "HELO \(configuration.heloName)\r\n", replies: 1, timeout: commandTimeout)[0]
                 guard helo.isPositive else { throw SMTPError(.unexpectedReply, "\(relay) refused EHLO and HELO: \(helo)") }
             }
+            var secured = false
+            if configuration.startTLS != .off {
+                if extensions.startTLS {
+                    let reply = try await exchange(channel, "STARTTLS\r\n", replies: 1, timeout: commandTimeout)[0]
+                    if reply.code == 220 {
+                        try await startTLS(channel, relay: relay, configuration: configuration)
+                        // RFC 3207 §4.2: forget what the relay said before TLS and ask again.
+                        let again: SMTPReply
+                        do {
+                            again = try await exchange(channel, "EHLO \(configuration.heloName)\r\n", replies: 1, timeout: commandTimeout)[0]
+                        } catch {
+                            throw SMTPError(.tlsFailed, "TLS with \(relay) failed: \(error)")
+                        }
+                        guard again.isPositive else { throw SMTPError(.tlsFailed, "\(relay) refused EHLO after STARTTLS: \(again)") }
+                        extensions = SMTPExtensions(ehloReply: again)
+                        secured = true
+                    } else if configuration.startTLS == .required {
+                        throw SMTPError(.tlsFailed, "\(relay) refused STARTTLS, which is required: \(reply)")
+                    }
+                } else if configuration.startTLS == .required {
+                    throw SMTPError(.tlsFailed, "\(relay) does not offer STARTTLS, which is required")
+                }
+            }
             if let credentials = configuration.credentials {
+                guard secured || (configuration.allowsPlaintextAuthOnLoopback && relay.isLoopback) else {
+                    throw SMTPError(
+                        .authenticationFailed, "credentials are not sent to \(relay) without TLS (configure STARTTLS)"
+                    )
+                }
                 try await authenticate(channel, credentials, extensions: extensions, timeout: commandTimeout, relay: relay)
             }
             return SMTPSession(relay: relay, channel: channel, extensions: extensions, configuration: configuration)
@@ -101,8 +130,28 @@ final class SMTPSession: Sendable {
             reply = step
         }
         guard reply.code == 235 else {
-            throw SMTPError(.unexpectedReply, "\(relay) refused authentication: \(reply)")
+            throw SMTPError(.authenticationFailed, "\(relay) refused the credentials of '\(credentials.username)': \(reply)")
         }
+    }
+
+    /// Puts TLS under the SMTP handlers (after the relay's 220 to STARTTLS); the
+    /// handshake runs before the next command goes out. The certificate is verified
+    /// against the trust roots and the relay's host name (its IP address when the relay
+    /// is given as one).
+    private static func startTLS(_ channel: any Channel, relay: SMTPRelay, configuration: SMTPPool.Configuration) async throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = configuration.trustRootsFile { tls.trustRoots = .file(file) }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: tls)
+        } catch {
+            throw SMTPError(.tlsFailed, "cannot set up TLS for \(relay) (trust roots \(configuration.trustRootsFile ?? "of the system")): \(error)")
+        }
+        let hostname = relay.isIPAddress ? nil : relay.host
+        try await channel.eventLoop.submit {
+            let handler = try NIOSSLClientHandler(context: context, serverHostname: hostname)
+            try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        }.get()
     }
 
     /// Sends one message: MAIL, RCPT and DATA (in one write when pipelining), then the
