@@ -99,9 +99,10 @@ struct Heraldd: AsyncParsableCommand {
         configuration.smtp.username = smtpUser.isEmpty ? nil : smtpUser
         configuration.smtp.password = smtpPassword
         configuration.smtp.allowsPlaintextAuthOnLoopback = smtpAuthWithoutTLSOnLoopback
-        // Twice the sessions: while a message is rendered or its outcome committed,
-        // another one can use the session.
-        configuration.sending.maxInFlight = 2 * smtpMaxSessions
+        // As many messages in flight as sessions: a message counts as in flight until its
+        // outcome is committed, so after a kill -9 the relay holds at most one copy more of
+        // at most this many messages (issue 5's crash bound).
+        configuration.sending.maxInFlight = smtpMaxSessions
         configuration.sending.maxPerDomain = smtpMaxPerDomain
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
