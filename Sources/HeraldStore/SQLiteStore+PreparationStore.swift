@@ -10,7 +10,7 @@ extension SQLiteStore: PreparationStore {
     }
 
     public func targetBatch(
-        audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
     ) async throws -> [TargetRow] {
         guard ruleFilters.count <= 64 else { throw HeraldError.invalidArgument("at most 64 rule filters") }
         let limit = max(0, limit)
@@ -24,6 +24,10 @@ extension SQLiteStore: PreparationStore {
                     columns += ", (\(compiled.clause))"
                     arguments += compiled.statementArguments
                 }
+                // The projection's columns follow the rule filters' (only those it asks for).
+                let fieldsColumn = 4 + Int32(ruleFilters.count)
+                let fields = projection.map { ProjectedFields($0, catalog) }
+                if let fields { columns += fields.columns }
                 let compiled = audience.sql(attributeColumns: catalog.columns(for:))
                 var sql = "SELECT \(columns) FROM profiles WHERE (\(compiled.clause))"
                 arguments += compiled.statementArguments
@@ -47,9 +51,14 @@ extension SQLiteStore: PreparationStore {
                     }
                     var bits: UInt64 = 0
                     for i in 0..<ruleFilters.count where sqlite3_column_int64(handle, Int32(4 + i)) != 0 { bits |= 1 << UInt64(i) }
+                    let id = Self.text(handle, 1), email = Self.text(handle, 2)
+                    var profile: Profile?
+                    if let fields {
+                        profile = try fields.profile(handle, from: fieldsColumn, id: id, email: email, subscription: subscription)
+                    }
                     rows.append(TargetRow(
-                        key: sqlite3_column_int64(handle, 0), id: Self.text(handle, 1), email: Self.text(handle, 2),
-                        subscription: subscription, filterMatches: bits
+                        key: sqlite3_column_int64(handle, 0), id: id, email: email,
+                        subscription: subscription, filterMatches: bits, profile: profile
                     ))
                 }
                 return rows
@@ -212,14 +221,26 @@ extension SQLiteStore: PreparationStore {
                 INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """))
+            // A batch is usually one delivery's PENDING rows: the values they share are
+            // bound once (bindings stay across steps).
+            var boundDelivery: String?, boundStatus: PreparedMessage.Status?, boundTime: Timestamp?? = .none
             for message in messages {
-                try insert.bind(1, message.deliveryID)
+                if boundDelivery != message.deliveryID {
+                    try insert.bind(1, message.deliveryID)
+                    boundDelivery = message.deliveryID
+                }
                 try insert.bind(2, Int64(message.sequence))
                 try insert.bind(3, message.profileID)
                 try insert.bind(4, message.address)
                 try insert.bind(5, message.trackingID)
-                try insert.bind(6, message.status.rawValue)
-                if let time = message.statusTime { try insert.bind(7, time.microsecondsSinceEpoch) } else { try insert.bindNull(7) }
+                if boundStatus != message.status {
+                    try insert.bind(6, message.status.rawValue)
+                    boundStatus = message.status
+                }
+                if boundTime != .some(message.statusTime) {
+                    if let time = message.statusTime { try insert.bind(7, time.microsecondsSinceEpoch) } else { try insert.bindNull(7) }
+                    boundTime = .some(message.statusTime)
+                }
                 try insert.run()
             }
         }
@@ -370,7 +391,7 @@ extension SQLiteStore: PreparationStore {
     }
 
     /// Column `index` of the current row as text (empty when NULL).
-    private static func text(_ handle: OpaquePointer, _ index: Int32) -> String {
+    static func text(_ handle: OpaquePointer, _ index: Int32) -> String {
         guard let bytes = sqlite3_column_text(handle, index) else { return "" }
         return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))), as: UTF8.self)
     }

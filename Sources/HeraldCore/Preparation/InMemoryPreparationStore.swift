@@ -19,7 +19,7 @@ public actor InMemoryPreparationStore: PreparationStore {
     }
 
     public func targetBatch(
-        audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
     ) async throws -> [TargetRow] {
         guard ruleFilters.count <= 64 else { throw HeraldError.invalidArgument("at most 64 rule filters") }
         let page = await profiles.listProfiles(matching: audience, after: after, limit: limit)
@@ -28,9 +28,21 @@ public actor InMemoryPreparationStore: PreparationStore {
             for (i, filter) in ruleFilters.enumerated() where filter.matches(profile) { bits |= 1 << UInt64(i) }
             return TargetRow(
                 key: key(for: profile.id), id: profile.id, email: profile.email, subscription: profile.subscription,
-                filterMatches: bits
+                filterMatches: bits, profile: projection.map { Self.project(profile, $0) }
             )
         }
+    }
+
+    /// The profile with only the projection's fields (and id, email, subscription).
+    private static func project(_ profile: Profile, _ projection: ProfileProjection) -> Profile {
+        var projected = Profile(id: profile.id, email: profile.email, subscription: profile.subscription)
+        if projection.fields.contains("first_name") { projected.firstName = profile.firstName }
+        if projection.fields.contains("last_name") { projected.lastName = profile.lastName }
+        if projection.fields.contains("locale") { projected.locale = profile.locale }
+        if projection.fields.contains("time_zone") { projected.timeZone = profile.timeZone }
+        if projection.fields.contains("tags") { projected.tags = profile.tags }
+        projected.attributes = profile.attributes.filter { projection.includes(attribute: $0.key) }
+        return projected
     }
 
     private func key(for id: String) -> Int64 {

@@ -20,7 +20,8 @@ public actor PreparationEngine {
     public struct Configuration: Sendable {
         /// Profiles read, written or rendered per batch; cancellation is checked after each.
         public var batchSize: Int
-        /// Child tasks rendering one batch in parallel.
+        /// Threads rendering messages (and sorting control groups) in parallel, off the
+        /// cooperative pool; at most one per core, shared by the engine's runs.
         public var renderConcurrency: Int
         /// The base URL of the tracking endpoint (see ``RenderingOptions/trackingBaseURL``).
         public var trackingBaseURL: String
@@ -31,7 +32,7 @@ public actor PreparationEngine {
         /// A message larger than this, in bytes, is an ERROR (60 KB).
         public var maxMessageSize: Int
 
-        /// Batches of 5,000, 2 render tasks, tracking at `http://localhost:8090`, 100
+        /// Batches of 5,000, 2 render threads, tracking at `http://localhost:8090`, 100
         /// logged personalization errors, 35 KB and 60 KB size limits.
         public static var defaults: Configuration {
             Configuration(
@@ -66,6 +67,7 @@ public actor PreparationEngine {
     private let configuration: Configuration
     private let now: @Sendable () -> Timestamp
     private let logger: Logger
+    private let threads: PreparationThreads
     private var entries: [String: Entry] = [:]
 
     /// Creates an engine.
@@ -89,7 +91,12 @@ public actor PreparationEngine {
         self.configuration = configuration
         self.now = now
         self.logger = logger
+        threads = PreparationThreads(count: configuration.renderConcurrency)
     }
+
+    /// Whether the caller runs on one of the threads engines render on (for tests and
+    /// diagnostics: rendering never runs on Swift's cooperative pool).
+    public static var isOnPreparationThread: Bool { PreparationThreads.isCurrent }
 
     /// The rendering options of a delivery's messages, at preparation and at send time.
     public func renderingOptions(for delivery: Delivery) -> RenderingOptions {
@@ -123,7 +130,7 @@ public actor PreparationEngine {
         let run = PreparationRun(deliveryID: deliveryID, startTime: delivery.preparation?.startTime ?? start, now: now)
         let job = PreparationJob(
             delivery: delivery, run: run, store: store, renderer: renderer, options: renderingOptions(for: delivery),
-            configuration: configuration, now: now, logger: logger
+            configuration: configuration, threads: threads, now: now, logger: logger
         )
         let task = Task {
             let outcome = await job.execute()

@@ -17,6 +17,13 @@ public protocol PreparationStore: Sendable {
         audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
     ) async throws -> [TargetRow]
 
+    /// ``targetBatch(audience:ruleFilters:after:limit:)``, each row with its
+    /// ``TargetRow/profile`` holding the fields of `projection` (none when `nil`): the
+    /// preparation renders messages from these rows without reading the profiles again.
+    func targetBatch(
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
+    ) async throws -> [TargetRow]
+
     /// The profiles with these keys (from ``TargetRow/key``), in the same order; `nil`
     /// for a profile deleted since it was targeted.
     func targetProfiles(keys: [Int64]) async throws -> [Profile?]
@@ -73,4 +80,12 @@ public protocol PreparationStore: Sendable {
     func updateMessageStatus(
         deliveryID: String, sequences: [Int], to status: PreparedMessage.Status, at time: Timestamp
     ) async throws -> Int
+}
+
+extension PreparationStore {
+    public func targetBatch(
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
+    ) async throws -> [TargetRow] {
+        try await targetBatch(audience: audience, ruleFilters: ruleFilters, projection: nil, after: after, limit: limit)
+    }
 }
