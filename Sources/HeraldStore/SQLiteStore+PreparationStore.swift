@@ -177,6 +177,21 @@ extension SQLiteStore: PreparationStore {
         }
     }
 
+    public func discardStalePreparation(deliveryID: String, updatedAt updateTime: Timestamp) async throws -> Bool {
+        try await write("discardStalePreparation") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT state, update_time FROM deliveries WHERE id = ?", arguments: [deliveryID])
+            guard let row, row[0] as String == Delivery.State.draft.rawValue,
+                  row[1] as Int64 == updateTime.microsecondsSinceEpoch
+            else { return false }
+            try Self.withoutMemoryMap(db) {
+                try db.execute(sql: "DELETE FROM preparation_exclusions WHERE delivery_id = ?", arguments: [deliveryID])
+                try db.execute(sql: "DELETE FROM preparation_logs WHERE delivery_id = ?", arguments: [deliveryID])
+                try db.execute(sql: "DELETE FROM messages WHERE delivery_id = ? AND status = 'PENDING'", arguments: [deliveryID])
+            }
+            return true
+        }
+    }
+
     public func appendExclusions(_ exclusions: [Exclusion], deliveryID: String) async throws {
         guard !exclusions.isEmpty else { return }
         try await write("appendExclusions") { db in

@@ -1,7 +1,10 @@
 /// A ``PreparationStore`` in memory, for unit tests, reading its targets from an
-/// ``InMemoryProfileStore`` (filters evaluated with ``AudienceFilter/matches(_:)``).
+/// ``InMemoryProfileStore`` (filters evaluated with ``AudienceFilter/matches(_:)``) and,
+/// for ``discardStalePreparation(deliveryID:updatedAt:)``, delivery states from an
+/// ``InMemoryDeliveryStore`` when given one (without one it always discards).
 public actor InMemoryPreparationStore: PreparationStore {
     private let profiles: InMemoryProfileStore
+    private let deliveries: InMemoryDeliveryStore?
     private var keysByID: [ByteKey: Int64] = [:]
     private var idsByKey: [Int64: String] = [:]
     private var quarantines: [String: (reason: String, time: Timestamp)] = [:]
@@ -9,9 +12,10 @@ public actor InMemoryPreparationStore: PreparationStore {
     private var logs: [String: [PreparationLogEntry]] = [:]
     private var messages: [String: [Int: PreparedMessage]] = [:]
 
-    /// Creates an empty store over `profiles`.
-    public init(profiles: InMemoryProfileStore) {
+    /// Creates an empty store over `profiles` (and `deliveries`, see above).
+    public init(profiles: InMemoryProfileStore, deliveries: InMemoryDeliveryStore? = nil) {
         self.profiles = profiles
+        self.deliveries = deliveries
     }
 
     public func countTargets(audience: AudienceFilter) async -> Int {
@@ -90,6 +94,16 @@ public actor InMemoryPreparationStore: PreparationStore {
         exclusions[deliveryID] = nil
         logs[deliveryID] = nil
         messages[deliveryID] = messages[deliveryID]?.filter { $0.value.status != .pending }
+    }
+
+    public func discardStalePreparation(deliveryID: String, updatedAt updateTime: Timestamp) async throws -> Bool {
+        if let deliveries {
+            guard let delivery = await deliveries.delivery(id: deliveryID), delivery.state == .draft,
+                  delivery.updateTime == updateTime
+            else { return false }
+        }
+        discardPreparation(deliveryID: deliveryID)
+        return true
     }
 
     public func appendExclusions(_ batch: [Exclusion], deliveryID: String) {

@@ -48,6 +48,14 @@ public protocol PreparationStore: Sendable {
     /// preparation starts (it replaces the previous one) and when one is stopped.
     func discardPreparation(deliveryID: String) async throws
 
+    /// Forgets a delivery's exclusions, log entries and PENDING messages, as
+    /// ``discardPreparation(deliveryID:)``, only when the delivery was not changed since
+    /// `updateTime` and is DRAFT: the clean-up after an update made a preparation stale.
+    /// Decided in the same transaction as the discard, so a preparation that started
+    /// after the update (it changes the delivery first) never loses its rows to it.
+    /// Returns whether it discarded.
+    func discardStalePreparation(deliveryID: String, updatedAt updateTime: Timestamp) async throws -> Bool
+
     /// Records exclusions (one per profile and preparation), in one transaction.
     func appendExclusions(_ exclusions: [Exclusion], deliveryID: String) async throws
 

@@ -263,56 +263,69 @@ private final class JobContext {
         let start = clock.now
         let rules = delivery.typology.rules
         begin(.rules, total: rules.count)
+        var exclusionWrite: Task<Void, any Error>? = nil
         var pending: [Exclusion] = []
         func exclude(_ index: Int, _ cause: ExclusionCause, _ rule: String) {
             candidates.causes[index] = UInt8(cause.rawValue)
             kpis.exclude(cause)
             pending.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: cause, ruleName: rule))
         }
-        for (ruleIndex, rule) in rules.enumerated() {
-            let bit: UInt64 = 1 << UInt64(ruleIndex)
-            switch rule {
-            case .filtering(let name, _), .pressure(let name, _, _):
-                let cause: ExclusionCause = if case .filtering = rule { .excludedByFilter } else { .excludedAfterArbitration }
-                for i in 0..<candidates.count where candidates.isKept(i) && candidates.ruleBits[i] & bit != 0 {
-                    exclude(i, cause, name)
-                }
-            case .capacity(let name, let maxMessages):
-                var kept = 0
-                for i in 0..<candidates.count where candidates.isKept(i) {
-                    if kept < maxMessages { kept += 1 } else { exclude(i, .targetLimited, name) }
-                }
-            case .controlGroup(let name, let size, let seed):
-                var scored: [(score: UInt64, index: Int)] = []
-                for i in 0..<candidates.count where candidates.isKept(i) {
-                    scored.append((Mix.splitMix(candidates.idHashes[i] ^ seed), i))
-                }
-                let held: Int
-                switch size {
-                case .percent(let percent):
-                    held = min(scored.count, Int((Double(scored.count) * percent / 100).rounded(.toNearestOrAwayFromZero)))
-                case .count(let count):
-                    held = min(scored.count, max(0, count))
-                }
-                if held > 0 {
-                    // Sorted on a preparation thread (a large population takes a while).
-                    let chosen = await job.threads.run { [scored] in
-                        scored.sorted { ($0.score, $0.index) < ($1.score, $1.index) }.prefix(held).map(\.index)
+        // A stop or failure waits for the write in flight: none lands after a discard.
+        do {
+            for (ruleIndex, rule) in rules.enumerated() {
+                let bit: UInt64 = 1 << UInt64(ruleIndex)
+                switch rule {
+                case .filtering(let name, _), .pressure(let name, _, _):
+                    let cause: ExclusionCause = if case .filtering = rule { .excludedByFilter } else { .excludedAfterArbitration }
+                    for i in 0..<candidates.count where candidates.isKept(i) && candidates.ruleBits[i] & bit != 0 {
+                        exclude(i, cause, name)
                     }
-                    for index in chosen { exclude(index, .controlGroup, name) }
+                case .capacity(let name, let maxMessages):
+                    var kept = 0
+                    for i in 0..<candidates.count where candidates.isKept(i) {
+                        if kept < maxMessages { kept += 1 } else { exclude(i, .targetLimited, name) }
+                    }
+                case .controlGroup(let name, let size, let seed):
+                    var scored: [(score: UInt64, index: Int)] = []
+                    for i in 0..<candidates.count where candidates.isKept(i) {
+                        scored.append((Mix.splitMix(candidates.idHashes[i] ^ seed), i))
+                    }
+                    let held: Int
+                    switch size {
+                    case .percent(let percent):
+                        held = min(scored.count, Int((Double(scored.count) * percent / 100).rounded(.toNearestOrAwayFromZero)))
+                    case .count(let count):
+                        held = min(scored.count, max(0, count))
+                    }
+                    if held > 0 {
+                        // Sorted on a preparation thread (a large population takes a while).
+                        let chosen = await job.threads.run { [scored] in
+                            scored.sorted { ($0.score, $0.index) < ($1.score, $1.index) }.prefix(held).map(\.index)
+                        }
+                        for index in chosen { exclude(index, .controlGroup, name) }
+                    }
                 }
-            }
-            try Task.checkCancellation()
-            var written = 0
-            while written < pending.count {
-                let chunk = Array(pending[written..<min(written + batchSize, pending.count)])
-                written += chunk.count
-                try await store.appendExclusions(chunk, deliveryID: delivery.id)
                 try Task.checkCancellation()
+                // This rule's exclusions are written while the next rules are applied (one
+                // write in flight, awaited before the next and before leaving the phase).
+                var written = 0
+                while written < pending.count {
+                    let chunk = Array(pending[written..<min(written + batchSize, pending.count)])
+                    written += chunk.count
+                    try await exclusionWrite?.value
+                    let store = self.store, deliveryID = delivery.id
+                    exclusionWrite = Task { try await store.appendExclusions(chunk, deliveryID: deliveryID) }
+                    try Task.checkCancellation()
+                }
+                pending.removeAll(keepingCapacity: true)
+                progress(processed: ruleIndex + 1)
             }
-            pending.removeAll(keepingCapacity: true)
-            progress(processed: ruleIndex + 1)
+        } catch {
+            _ = await exclusionWrite?.result
+            throw error
         }
+        try await exclusionWrite?.value
+        exclusionWrite = nil
         try await phaseDone(.rules, since: start, "\(rules.count) typology rules applied, \(kpis.toDeliver) messages left.")
     }
 
