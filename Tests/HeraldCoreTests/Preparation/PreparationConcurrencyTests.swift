@@ -95,7 +95,12 @@ struct PreparationConcurrencyTests {
         #expect(stopFailed)
         let ended = await withTaskGroup(of: Bool.self) { group in
             group.addTask { _ = await watcher.value; return true }
-            group.addTask { try? await Task.sleep(for: .seconds(60)); return false }
+            group.addTask {
+                // Past the bound, the watcher is cancelled so that the test ends (and fails).
+                try? await Task.sleep(for: .seconds(60))
+                watcher.cancel()
+                return false
+            }
             let first = await group.next() ?? false
             group.cancelAll()
             return first
