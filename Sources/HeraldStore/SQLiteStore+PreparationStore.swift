@@ -232,34 +232,39 @@ extension SQLiteStore: PreparationStore {
     public func appendMessages(_ messages: [PreparedMessage]) async throws {
         guard !messages.isEmpty else { return }
         try await write("appendMessages") { db in
-            let insert = RawStatement(try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """))
-            // A batch is usually one delivery's PENDING rows: the values they share are
-            // bound once (bindings stay across steps).
-            var boundDelivery: String?, boundStatus: PreparedMessage.Status?, boundTime: Timestamp?? = .none
-            for message in messages {
-                if boundDelivery != message.deliveryID {
-                    try insert.bind(1, message.deliveryID)
-                    boundDelivery = message.deliveryID
-                }
-                try insert.bind(2, Int64(message.sequence))
-                try insert.bind(3, message.profileID)
-                try insert.bind(4, message.address)
-                try insert.bind(5, message.trackingID)
-                if boundStatus != message.status {
-                    try insert.bind(6, message.status.rawValue)
-                    boundStatus = message.status
-                }
-                if boundTime != .some(message.statusTime) {
-                    if let time = message.statusTime { try insert.bind(7, time.microsecondsSinceEpoch) } else { try insert.bindNull(7) }
-                    boundTime = .some(message.statusTime)
-                }
-                try insert.run()
+            // Rows go in groups of `perStatement` per INSERT (the rest one by one): one
+            // statement execution per group instead of per row.
+            let perStatement = Self.messagesPerInsert
+            let columns = "INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time) VALUES "
+            let row = "(?, ?, ?, ?, ?, ?, ?)"
+            let group = RawStatement(try db.cachedStatement(
+                sql: columns + Array(repeating: row, count: perStatement).joined(separator: ", ")
+            ))
+            let single = RawStatement(try db.cachedStatement(sql: columns + row))
+            func bind(_ statement: RawStatement, _ message: PreparedMessage, at offset: Int32) throws {
+                try statement.bind(offset + 1, message.deliveryID)
+                try statement.bind(offset + 2, Int64(message.sequence))
+                try statement.bind(offset + 3, message.profileID)
+                try statement.bind(offset + 4, message.address)
+                try statement.bind(offset + 5, message.trackingID)
+                try statement.bind(offset + 6, message.status.rawValue)
+                if let time = message.statusTime { try statement.bind(offset + 7, time.microsecondsSinceEpoch) } else { try statement.bindNull(offset + 7) }
+            }
+            var start = 0
+            while messages.count - start >= perStatement {
+                for i in 0..<perStatement { try bind(group, messages[start + i], at: Int32(i * 7)) }
+                try group.run()
+                start += perStatement
+            }
+            for message in messages[start...] {
+                try bind(single, message, at: 0)
+                try single.run()
             }
         }
     }
+
+    /// Ledger rows per multi-row INSERT of ``appendMessages(_:)`` (7 parameters a row).
+    static let messagesPerInsert = 50
 
     public func listExclusions(
         deliveryID: String, causes: Set<ExclusionCause>?, after: String?, limit: Int

@@ -89,4 +89,24 @@ struct SQLiteStoreStaleCleanupTests {
             #expect(try await Self.results(store, "d2") == (0, 0, 0))
         }
     }
+
+    @Test("ledger rows written in multi-row groups and one by one read back exactly")
+    func ledgerGroups() async throws {
+        try await withTemporaryStore { store, _ in
+            // Two full groups and a remainder; a SENT row with a time among them.
+            let count = 2 * SQLiteStore.messagesPerInsert + 23
+            let rows = (1...count).map { i in
+                PreparedMessage(
+                    deliveryID: "d3", sequence: i, profileID: "p\(i)", address: "p\(i)@example.com", trackingID: "d3.\(i)",
+                    status: i == 77 ? .sent : .pending, statusTime: i == 77 ? Timestamp(seconds: 9) : nil
+                )
+            }
+            try await store.appendMessages(rows)
+            let read = try await store.listMessages(deliveryID: "d3", statuses: nil, after: nil, limit: 1_000).items
+            #expect(read == rows)
+            // Written again (OR REPLACE): still one row each.
+            try await store.appendMessages(rows)
+            #expect(try await store.listMessages(deliveryID: "d3", statuses: nil, after: nil, limit: 1_000).items.count == count)
+        }
+    }
 }
