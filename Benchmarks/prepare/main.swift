@@ -184,19 +184,21 @@ let engine = PreparationEngine(
 start = clock.now
 let cpuStart = cpuSeconds()
 _ = try await engine.prepare(deliveryID: "bench")
-var phaseStarts: [(PreparationPhase, ContinuousClock.Instant)] = []
+var phaseStarts: [(PreparationPhase, ContinuousClock.Instant, Double)] = []
 var final: PreparationProgress?
 for await progress in try await engine.watch(deliveryID: "bench") {
-    if let phase = progress.phase, phaseStarts.last?.0 != phase { phaseStarts.append((phase, clock.now)) }
+    if let phase = progress.phase, phaseStarts.last?.0 != phase { phaseStarts.append((phase, clock.now, cpuSeconds())) }
     precondition(progress.kpis.targeted == progress.kpis.toDeliver + progress.kpis.toExclude)
     final = progress
 }
 let end = clock.now
-let cpuUsed = cpuSeconds() - cpuStart
+let cpuEnd = cpuSeconds()
+let cpuUsed = cpuEnd - cpuStart
 let total = end - start
-for (i, (phase, at)) in phaseStarts.enumerated() {
+for (i, (phase, at, cpu)) in phaseStarts.enumerated() {
     let next = i + 1 < phaseStarts.count ? phaseStarts[i + 1].1 : end
-    print("phase \(phase): \(seconds(next - at))")
+    let nextCPU = i + 1 < phaseStarts.count ? phaseStarts[i + 1].2 : cpuEnd
+    print("phase \(phase): \(seconds(next - at)) (CPU \(String(format: "%.3f s", nextCPU - cpu)))")
 }
 if let final {
     print("state \(final.state): targeted \(final.kpis.targeted), to deliver \(final.kpis.toDeliver), excluded \(final.kpis.toExclude)")

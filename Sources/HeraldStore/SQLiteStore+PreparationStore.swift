@@ -10,7 +10,7 @@ extension SQLiteStore: PreparationStore {
     }
 
     public func targetBatch(
-        audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
     ) async throws -> [TargetRow] {
         guard ruleFilters.count <= 64 else { throw HeraldError.invalidArgument("at most 64 rule filters") }
         let limit = max(0, limit)
@@ -24,6 +24,10 @@ extension SQLiteStore: PreparationStore {
                     columns += ", (\(compiled.clause))"
                     arguments += compiled.statementArguments
                 }
+                // The projection's columns follow the rule filters' (only those it asks for).
+                let fieldsColumn = 4 + Int32(ruleFilters.count)
+                let fields = projection.map { ProjectedFields($0, catalog) }
+                if let fields { columns += fields.columns }
                 let compiled = audience.sql(attributeColumns: catalog.columns(for:))
                 var sql = "SELECT \(columns) FROM profiles WHERE (\(compiled.clause))"
                 arguments += compiled.statementArguments
@@ -47,9 +51,14 @@ extension SQLiteStore: PreparationStore {
                     }
                     var bits: UInt64 = 0
                     for i in 0..<ruleFilters.count where sqlite3_column_int64(handle, Int32(4 + i)) != 0 { bits |= 1 << UInt64(i) }
+                    let id = Self.text(handle, 1), email = Self.text(handle, 2)
+                    var profile: Profile?
+                    if let fields {
+                        profile = try fields.profile(handle, from: fieldsColumn, id: id, email: email, subscription: subscription)
+                    }
                     rows.append(TargetRow(
-                        key: sqlite3_column_int64(handle, 0), id: Self.text(handle, 1), email: Self.text(handle, 2),
-                        subscription: subscription, filterMatches: bits
+                        key: sqlite3_column_int64(handle, 0), id: id, email: email,
+                        subscription: subscription, filterMatches: bits, profile: profile
                     ))
                 }
                 return rows
@@ -168,6 +177,21 @@ extension SQLiteStore: PreparationStore {
         }
     }
 
+    public func discardStalePreparation(deliveryID: String, updatedAt updateTime: Timestamp) async throws -> Bool {
+        try await write("discardStalePreparation") { db in
+            let row = try Row.fetchOne(db, sql: "SELECT state, update_time FROM deliveries WHERE id = ?", arguments: [deliveryID])
+            guard let row, row[0] as String == Delivery.State.draft.rawValue,
+                  row[1] as Int64 == updateTime.microsecondsSinceEpoch
+            else { return false }
+            try Self.withoutMemoryMap(db) {
+                try db.execute(sql: "DELETE FROM preparation_exclusions WHERE delivery_id = ?", arguments: [deliveryID])
+                try db.execute(sql: "DELETE FROM preparation_logs WHERE delivery_id = ?", arguments: [deliveryID])
+                try db.execute(sql: "DELETE FROM messages WHERE delivery_id = ? AND status = 'PENDING'", arguments: [deliveryID])
+            }
+            return true
+        }
+    }
+
     public func appendExclusions(_ exclusions: [Exclusion], deliveryID: String) async throws {
         guard !exclusions.isEmpty else { return }
         try await write("appendExclusions") { db in
@@ -208,22 +232,39 @@ extension SQLiteStore: PreparationStore {
     public func appendMessages(_ messages: [PreparedMessage]) async throws {
         guard !messages.isEmpty else { return }
         try await write("appendMessages") { db in
-            let insert = RawStatement(try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """))
-            for message in messages {
-                try insert.bind(1, message.deliveryID)
-                try insert.bind(2, Int64(message.sequence))
-                try insert.bind(3, message.profileID)
-                try insert.bind(4, message.address)
-                try insert.bind(5, message.trackingID)
-                try insert.bind(6, message.status.rawValue)
-                if let time = message.statusTime { try insert.bind(7, time.microsecondsSinceEpoch) } else { try insert.bindNull(7) }
-                try insert.run()
+            // Rows go in groups of `perStatement` per INSERT (the rest one by one): one
+            // statement execution per group instead of per row.
+            let perStatement = Self.messagesPerInsert
+            let columns = "INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time) VALUES "
+            let row = "(?, ?, ?, ?, ?, ?, ?)"
+            let group = RawStatement(try db.cachedStatement(
+                sql: columns + Array(repeating: row, count: perStatement).joined(separator: ", ")
+            ))
+            let single = RawStatement(try db.cachedStatement(sql: columns + row))
+            func bind(_ statement: RawStatement, _ message: PreparedMessage, at offset: Int32) throws {
+                try statement.bind(offset + 1, message.deliveryID)
+                try statement.bind(offset + 2, Int64(message.sequence))
+                try statement.bind(offset + 3, message.profileID)
+                try statement.bind(offset + 4, message.address)
+                try statement.bind(offset + 5, message.trackingID)
+                try statement.bind(offset + 6, message.status.rawValue)
+                if let time = message.statusTime { try statement.bind(offset + 7, time.microsecondsSinceEpoch) } else { try statement.bindNull(offset + 7) }
+            }
+            var start = 0
+            while messages.count - start >= perStatement {
+                for i in 0..<perStatement { try bind(group, messages[start + i], at: Int32(i * 7)) }
+                try group.run()
+                start += perStatement
+            }
+            for message in messages[start...] {
+                try bind(single, message, at: 0)
+                try single.run()
             }
         }
     }
+
+    /// Ledger rows per multi-row INSERT of ``appendMessages(_:)`` (7 parameters a row).
+    static let messagesPerInsert = 50
 
     public func listExclusions(
         deliveryID: String, causes: Set<ExclusionCause>?, after: String?, limit: Int
@@ -370,7 +411,7 @@ extension SQLiteStore: PreparationStore {
     }
 
     /// Column `index` of the current row as text (empty when NULL).
-    private static func text(_ handle: OpaquePointer, _ index: Int32) -> String {
+    static func text(_ handle: OpaquePointer, _ index: Int32) -> String {
         guard let bytes = sqlite3_column_text(handle, index) else { return "" }
         return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, index))), as: UTF8.self)
     }

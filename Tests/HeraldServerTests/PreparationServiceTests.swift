@@ -14,9 +14,9 @@ import Testing
 /// large preparation in one test would delay the streams another test times.
 @Suite("Preparation service", .serialized)
 struct PreparationServiceTests {
-    /// Small batches rendered by one task: the engine renders on the cooperative pool,
-    /// so on 2 cores its default batches (2 x 2,500 renders, seconds in a debug build)
-    /// would hold every pool thread and delay the streams under test.
+    /// Small batches rendered by one thread: the engine renders off the cooperative pool
+    /// (see `responsiveDuringPreparation`), but in a debug build its default batches take
+    /// seconds of CPU on 2 cores, which would still slow the streams these tests time.
     static var responsive: PreparationEngine.Configuration {
         var configuration = HeraldServer.Configuration.defaultPreparation
         configuration.batchSize = 500
@@ -219,6 +219,30 @@ struct PreparationServiceTests {
         }
     }
 
+    @Test("other RPCs answer while a large preparation runs with the default configuration")
+    func responsiveDuringPreparation() async throws {
+        // The default engine: batches of 5,000 rendered by 2 threads (one per core here).
+        try await withFreshHerald { client, _ in
+            try await client.upsertPopulation(100_000)
+            let id = try await client.createDelivery(deliveryMessage(name: "Big", filter: "")).id
+            let other = try await client.createDelivery(deliveryMessage(name: "Other", filter: "")).id
+            #expect(try await client.prepare(id).state == .preparing)
+            // GetDelivery of another delivery, then of the one preparing: each answer that
+            // shows it still PREPARING came before the preparation ended.
+            var answeredWhilePreparing = 0
+            for _ in 0..<10_000 {
+                #expect(try await client.getDelivery(other).state == .draft)
+                guard try await client.getDelivery(id).state == .preparing else { break }
+                answeredWhilePreparing += 1
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(answeredWhilePreparing >= 3, "answered \(answeredWhilePreparing) times while preparing")
+            let messages = try await client.watchPreparation(id)
+            #expect(messages.last?.progress.state == .succeeded)
+            #expect(messages.last?.progress.kpis?.targeted == 100_000)
+        }
+    }
+
     // MARK: Critical errors
 
     @Test(
@@ -286,6 +310,15 @@ struct PreparationServiceTests {
             let store = try SQLiteStore(path: directory.databasePath, logger: quietLogger)
             defer { try? store.close() }
             #expect(try await store.listMessages(deliveryID: id, statuses: nil, after: nil, limit: 10).items.isEmpty)
+
+            // A watch now does not report the stale run as current: one message, no
+            // preparation (UNSPECIFIED, zero KPIs, no log entries), then the end.
+            let stale = try await client.watchPreparation(id)
+            #expect(stale.count == 1)
+            #expect(stale.first?.progress.state == .unspecified)
+            #expect(stale.first?.progress.kpis?.targeted == 0)
+            #expect(stale.first?.progress.kpis?.toDeliver == 0)
+            #expect(stale.first?.progress.newLogEntries.isEmpty == true)
 
             // Prepared again: a new snapshot.
             _ = try await client.prepare(id)

@@ -9,6 +9,9 @@ public protocol MessageRenderer: Sendable {
     /// ``TemplatePart/html`` only, with tracking indices as ``compile(_:options:)``
     /// assigns them when `trackLinks` is true.
     ///
+    /// The fields listed must cover every profile field the compiled templates read: a
+    /// preparation reads only those (``ProfileProjection/init(templates:)``).
+    ///
     /// - Throws: the first syntax error.
     func analyze(_ template: String, part: TemplatePart, trackLinks: Bool) throws(TemplateSyntaxError) -> TemplateAnalysis
 

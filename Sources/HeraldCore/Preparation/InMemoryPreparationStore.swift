@@ -1,7 +1,10 @@
 /// A ``PreparationStore`` in memory, for unit tests, reading its targets from an
-/// ``InMemoryProfileStore`` (filters evaluated with ``AudienceFilter/matches(_:)``).
+/// ``InMemoryProfileStore`` (filters evaluated with ``AudienceFilter/matches(_:)``) and,
+/// for ``discardStalePreparation(deliveryID:updatedAt:)``, delivery states from an
+/// ``InMemoryDeliveryStore`` when given one (without one it always discards).
 public actor InMemoryPreparationStore: PreparationStore {
     private let profiles: InMemoryProfileStore
+    private let deliveries: InMemoryDeliveryStore?
     private var keysByID: [ByteKey: Int64] = [:]
     private var idsByKey: [Int64: String] = [:]
     private var quarantines: [String: (reason: String, time: Timestamp)] = [:]
@@ -9,9 +12,10 @@ public actor InMemoryPreparationStore: PreparationStore {
     private var logs: [String: [PreparationLogEntry]] = [:]
     private var messages: [String: [Int: PreparedMessage]] = [:]
 
-    /// Creates an empty store over `profiles`.
-    public init(profiles: InMemoryProfileStore) {
+    /// Creates an empty store over `profiles` (and `deliveries`, see above).
+    public init(profiles: InMemoryProfileStore, deliveries: InMemoryDeliveryStore? = nil) {
         self.profiles = profiles
+        self.deliveries = deliveries
     }
 
     public func countTargets(audience: AudienceFilter) async -> Int {
@@ -19,7 +23,7 @@ public actor InMemoryPreparationStore: PreparationStore {
     }
 
     public func targetBatch(
-        audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
     ) async throws -> [TargetRow] {
         guard ruleFilters.count <= 64 else { throw HeraldError.invalidArgument("at most 64 rule filters") }
         let page = await profiles.listProfiles(matching: audience, after: after, limit: limit)
@@ -28,9 +32,21 @@ public actor InMemoryPreparationStore: PreparationStore {
             for (i, filter) in ruleFilters.enumerated() where filter.matches(profile) { bits |= 1 << UInt64(i) }
             return TargetRow(
                 key: key(for: profile.id), id: profile.id, email: profile.email, subscription: profile.subscription,
-                filterMatches: bits
+                filterMatches: bits, profile: projection.map { Self.project(profile, $0) }
             )
         }
+    }
+
+    /// The profile with only the projection's fields (and id, email, subscription).
+    private static func project(_ profile: Profile, _ projection: ProfileProjection) -> Profile {
+        var projected = Profile(id: profile.id, email: profile.email, subscription: profile.subscription)
+        if projection.fields.contains("first_name") { projected.firstName = profile.firstName }
+        if projection.fields.contains("last_name") { projected.lastName = profile.lastName }
+        if projection.fields.contains("locale") { projected.locale = profile.locale }
+        if projection.fields.contains("time_zone") { projected.timeZone = profile.timeZone }
+        if projection.fields.contains("tags") { projected.tags = profile.tags }
+        projected.attributes = profile.attributes.filter { projection.includes(attribute: $0.key) }
+        return projected
     }
 
     private func key(for id: String) -> Int64 {
@@ -78,6 +94,16 @@ public actor InMemoryPreparationStore: PreparationStore {
         exclusions[deliveryID] = nil
         logs[deliveryID] = nil
         messages[deliveryID] = messages[deliveryID]?.filter { $0.value.status != .pending }
+    }
+
+    public func discardStalePreparation(deliveryID: String, updatedAt updateTime: Timestamp) async throws -> Bool {
+        if let deliveries {
+            guard let delivery = await deliveries.delivery(id: deliveryID), delivery.state == .draft,
+                  delivery.updateTime == updateTime
+            else { return false }
+        }
+        discardPreparation(deliveryID: deliveryID)
+        return true
     }
 
     public func appendExclusions(_ batch: [Exclusion], deliveryID: String) {

@@ -20,7 +20,8 @@ public actor PreparationEngine {
     public struct Configuration: Sendable {
         /// Profiles read, written or rendered per batch; cancellation is checked after each.
         public var batchSize: Int
-        /// Child tasks rendering one batch in parallel.
+        /// Threads rendering messages (and sorting control groups) in parallel, off the
+        /// cooperative pool; at most one per core, shared by the engine's runs.
         public var renderConcurrency: Int
         /// The base URL of the tracking endpoint (see ``RenderingOptions/trackingBaseURL``).
         public var trackingBaseURL: String
@@ -31,7 +32,7 @@ public actor PreparationEngine {
         /// A message larger than this, in bytes, is an ERROR (60 KB).
         public var maxMessageSize: Int
 
-        /// Batches of 5,000, 2 render tasks, tracking at `http://localhost:8090`, 100
+        /// Batches of 5,000, 2 render threads, tracking at `http://localhost:8090`, 100
         /// logged personalization errors, 35 KB and 60 KB size limits.
         public static var defaults: Configuration {
             Configuration(
@@ -66,7 +67,10 @@ public actor PreparationEngine {
     private let configuration: Configuration
     private let now: @Sendable () -> Timestamp
     private let logger: Logger
+    private let threads: PreparationThreads
     private var entries: [String: Entry] = [:]
+    /// The starts in progress (between PrepareDelivery's checks and its run's creation).
+    private var starting: [String: Task<Delivery, any Error>] = [:]
 
     /// Creates an engine.
     ///
@@ -89,7 +93,12 @@ public actor PreparationEngine {
         self.configuration = configuration
         self.now = now
         self.logger = logger
+        threads = PreparationThreads(count: configuration.renderConcurrency)
     }
+
+    /// Whether the caller runs on one of the threads engines render on (for tests and
+    /// diagnostics: rendering never runs on Swift's cooperative pool).
+    public static var isOnPreparationThread: Bool { PreparationThreads.isCurrent }
 
     /// The rendering options of a delivery's messages, at preparation and at send time.
     public func renderingOptions(for delivery: Delivery) -> RenderingOptions {
@@ -102,12 +111,30 @@ public actor PreparationEngine {
     /// - Throws: ``HeraldError/Code/notFound``, or ``HeraldError/Code/failedPrecondition``
     ///   when the delivery's state does not allow preparing.
     public func prepare(deliveryID: String) async throws -> Delivery {
-        if let entry = entries[deliveryID], !entry.run.withState({ $0.state.isFinal || $0.finishing }) {
-            guard let delivery = try await deliveries.delivery(id: deliveryID) else {
-                throw HeraldError.notFound("delivery '\(deliveryID)' not found")
+        // The actor is reentrant: every await below lets another call in. A run that is
+        // recording its end is waited for (starting another now would race its final
+        // update), and a start in progress is joined (two calls never start two runs).
+        while true {
+            if let starting = starting[deliveryID] { return try await starting.value }
+            guard let entry = entries[deliveryID] else { break }
+            let (final, finishing) = entry.run.withState { ($0.state.isFinal, $0.finishing) }
+            if final { break }
+            if !finishing {
+                guard let delivery = try await deliveries.delivery(id: deliveryID) else {
+                    throw HeraldError.notFound("delivery '\(deliveryID)' not found")
+                }
+                return delivery
             }
-            return delivery
+            await entry.task.value
         }
+        let task = Task { try await self.start(deliveryID) }
+        starting[deliveryID] = task
+        defer { starting[deliveryID] = nil }
+        return try await task.value
+    }
+
+    /// Moves a delivery to PREPARING and starts its run.
+    private func start(_ deliveryID: String) async throws -> Delivery {
         let start = now()
         let delivery = try await deliveries.updateDelivery(id: deliveryID) { delivery in
             let wasPreparing = delivery.state == .preparing
@@ -123,7 +150,7 @@ public actor PreparationEngine {
         let run = PreparationRun(deliveryID: deliveryID, startTime: delivery.preparation?.startTime ?? start, now: now)
         let job = PreparationJob(
             delivery: delivery, run: run, store: store, renderer: renderer, options: renderingOptions(for: delivery),
-            configuration: configuration, now: now, logger: logger
+            configuration: configuration, threads: threads, now: now, logger: logger
         )
         let task = Task {
             let outcome = await job.execute()
@@ -202,7 +229,16 @@ public actor PreparationEngine {
                     "preparation stopped",
                     metadata: ["herald.delivery.id": "\(deliveryID)", "herald.stop.latency": "\(ContinuousClock.now - requested)"]
                 )
-                return try await reset(deliveryID, run: entry.run, phase: phase, startTime: startTime, code: PreparationLogCode.stopped)
+                do {
+                    return try await reset(deliveryID, run: entry.run, phase: phase, startTime: startTime, code: PreparationLogCode.stopped)
+                } catch {
+                    // The run has ended either way: its watchers must end too (they would
+                    // wait forever for a final snapshot), and a later PrepareDelivery must
+                    // not take it for a live run. The delivery, if still PREPARING, is
+                    // reset by the next stop or at the next start.
+                    entry.run.finish(.stopped, kpis: PreparationKPIs())
+                    throw error
+                }
             }
         }
         return try await reset(deliveryID, run: nil, phase: nil, startTime: nil, code: PreparationLogCode.stopped)
@@ -246,12 +282,35 @@ public actor PreparationEngine {
 
     /// Watches a delivery's preparation: the current snapshot first, then one per change,
     /// ending after the final one. A delivery whose run is over (or not in this process)
-    /// gives one snapshot from its summary.
+    /// gives one snapshot: the run's last one (with its log entries) or its summary.
     ///
-    /// - Throws: ``HeraldError/Code/notFound``.
+    /// - Throws: ``HeraldError/Code/notFound``; ``HeraldError/Code/failedPrecondition``
+    ///   when the delivery has no current preparation: never prepared, or changed since
+    ///   its last preparation ended (back to DRAFT, the results discarded as stale): the
+    ///   old run's outcome is no longer its state.
     public func watch(deliveryID: String) async throws -> PreparationWatch {
-        if let entry = entries[deliveryID] { return PreparationWatch(run: entry.run) }
+        if let entry = entries[deliveryID] {
+            if !entry.run.withState({ $0.state.isFinal }) { return PreparationWatch(run: entry.run) }
+            guard let delivery = try await deliveries.delivery(id: deliveryID) else {
+                throw HeraldError.notFound("delivery '\(deliveryID)' not found")
+            }
+            try Self.requireCurrentPreparation(delivery)
+            // A new run may have started meanwhile: watch whichever is there now.
+            if let current = entries[deliveryID] { return PreparationWatch(run: current.run) }
+        }
         return PreparationWatch(final: try await storedProgress(deliveryID))
+    }
+
+    /// - Throws: ``HeraldError/Code/failedPrecondition`` when the delivery's last
+    ///   preparation is stale: it ended READY or FAILED and the delivery was changed since
+    ///   (it is DRAFT again).
+    private static func requireCurrentPreparation(_ delivery: Delivery) throws {
+        guard delivery.state == .draft, let summary = delivery.preparation,
+              summary.state == .succeeded || summary.state == .failed
+        else { return }
+        throw HeraldError.failedPrecondition(
+            "delivery '\(delivery.id)' was changed since its last preparation: it has no current preparation"
+        )
     }
 
     private func storedProgress(_ deliveryID: String) async throws -> PreparationProgress {
@@ -261,6 +320,7 @@ public actor PreparationEngine {
         guard let summary = delivery.preparation else {
             throw HeraldError.failedPrecondition("delivery '\(deliveryID)' has never been prepared")
         }
+        try Self.requireCurrentPreparation(delivery)
         return PreparationProgress(
             deliveryID: deliveryID, state: summary.state == .running ? .failed : summary.state, phase: summary.phase,
             kpis: summary.kpis, errorCount: summary.errorCount, warningCount: summary.warningCount,

@@ -17,6 +17,13 @@ public protocol PreparationStore: Sendable {
         audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
     ) async throws -> [TargetRow]
 
+    /// ``targetBatch(audience:ruleFilters:after:limit:)``, each row with its
+    /// ``TargetRow/profile`` holding the fields of `projection` (none when `nil`): the
+    /// preparation renders messages from these rows without reading the profiles again.
+    func targetBatch(
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
+    ) async throws -> [TargetRow]
+
     /// The profiles with these keys (from ``TargetRow/key``), in the same order; `nil`
     /// for a profile deleted since it was targeted.
     func targetProfiles(keys: [Int64]) async throws -> [Profile?]
@@ -40,6 +47,14 @@ public protocol PreparationStore: Sendable {
     /// Forgets a delivery's exclusions, log entries and PENDING messages: done when a
     /// preparation starts (it replaces the previous one) and when one is stopped.
     func discardPreparation(deliveryID: String) async throws
+
+    /// Forgets a delivery's exclusions, log entries and PENDING messages, as
+    /// ``discardPreparation(deliveryID:)``, only when the delivery was not changed since
+    /// `updateTime` and is DRAFT: the clean-up after an update made a preparation stale.
+    /// Decided in the same transaction as the discard, so a preparation that started
+    /// after the update (it changes the delivery first) never loses its rows to it.
+    /// Returns whether it discarded.
+    func discardStalePreparation(deliveryID: String, updatedAt updateTime: Timestamp) async throws -> Bool
 
     /// Records exclusions (one per profile and preparation), in one transaction.
     func appendExclusions(_ exclusions: [Exclusion], deliveryID: String) async throws
@@ -73,4 +88,12 @@ public protocol PreparationStore: Sendable {
     func updateMessageStatus(
         deliveryID: String, sequences: [Int], to status: PreparedMessage.Status, at time: Timestamp
     ) async throws -> Int
+}
+
+extension PreparationStore {
+    public func targetBatch(
+        audience: AudienceFilter, ruleFilters: [AudienceFilter], after: String?, limit: Int
+    ) async throws -> [TargetRow] {
+        try await targetBatch(audience: audience, ruleFilters: ruleFilters, projection: nil, after: after, limit: limit)
+    }
 }

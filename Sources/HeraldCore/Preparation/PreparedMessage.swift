@@ -51,7 +51,11 @@ public struct PreparedMessage: Hashable, Sendable, Codable {
     /// The tracking id of message `sequence` of a delivery: `<delivery id>.<sequence>`,
     /// unique across deliveries and stable across renderings.
     public static func trackingID(deliveryID: String, sequence: Int) -> String {
-        "\(deliveryID).\(sequence)"
+        // Appended rather than interpolated: made for every message of a preparation.
+        var id = deliveryID
+        id.append(".")
+        id.append(String(sequence))
+        return id
     }
 
     /// What rendering needs to know about this message.

@@ -16,23 +16,59 @@ public enum EmailAddress {
 
     /// Whether `address` is syntactically valid by the rules above.
     public static func isValid(_ address: String) -> Bool {
-        let bytes = Array(address.utf8)
+        // One pass over the UTF-8 bytes, without allocating (a preparation checks every
+        // targeted address).
+        if let valid = address.utf8.withContiguousStorageIfAvailable(isValid) { return valid }
+        return Array(address.utf8).withUnsafeBufferPointer(isValid)
+    }
+
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count <= 254, let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return false }
-        let local = bytes[..<at], domain = bytes[(at + 1)...]
-        guard (1...64).contains(local.count), !domain.isEmpty else { return false }
-        for run in local.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
-            guard !run.isEmpty, run.allSatisfy({ $0 >= 0x80 || isAlphanumeric($0) || localSymbols.contains($0) })
-            else { return false }
+        guard (1...64).contains(at), at + 1 < bytes.count else { return false }
+        // The local part: dot-separated non-empty runs.
+        var runLength = 0
+        for i in 0..<at {
+            let b = bytes[i]
+            if b == UInt8(ascii: ".") {
+                guard runLength > 0 else { return false }
+                runLength = 0
+            } else {
+                guard b >= 0x80 || isAlphanumeric(b) || isLocalSymbol(b) else { return false }
+                runLength += 1
+            }
         }
-        let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
-        for label in labels {
-            guard (1...63).contains(label.count),
-                  label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
-                  label.allSatisfy({ $0 >= 0x80 || isAlphanumeric($0) || $0 == UInt8(ascii: "-") })
-            else { return false }
+        guard runLength > 0 else { return false }
+        // The domain: at least two labels of 1–63 bytes, no `-` at either end, the last
+        // not all digits.
+        var labels = 0, labelStart = at + 1, allDigits = true
+        for i in (at + 1)...bytes.count {
+            if i == bytes.count || bytes[i] == UInt8(ascii: ".") {
+                let length = i - labelStart
+                guard (1...63).contains(length), bytes[labelStart] != UInt8(ascii: "-"), bytes[i - 1] != UInt8(ascii: "-")
+                else { return false }
+                labels += 1
+                if i == bytes.count { return labels >= 2 && !allDigits }
+                labelStart = i + 1
+                allDigits = true
+            } else {
+                let b = bytes[i]
+                guard b >= 0x80 || isAlphanumeric(b) || b == UInt8(ascii: "-") else { return false }
+                if !b.isASCIIDigit { allDigits = false }
+            }
         }
-        return !labels.last!.allSatisfy(\.isASCIIDigit)
+        return false
+    }
+
+    /// Whether `b` is one of ``localSymbols`` (tested without hashing).
+    private static func isLocalSymbol(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
+             UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+             UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
+            true
+        default: false
+        }
     }
 
     private static func isAlphanumeric(_ b: UInt8) -> Bool {

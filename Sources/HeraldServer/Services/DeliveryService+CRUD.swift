@@ -89,10 +89,11 @@ extension DeliveryService {
                 delivery.updateTime = time
             }
             // The next preparation would discard these results too; doing it now leaves no
-            // stale prepared message behind. (A PrepareDelivery that lands between the
-            // update and this discard loses the results its run wrote in that instant.)
+            // stale prepared message behind. Only while the delivery is as this update left
+            // it, decided in the discard's transaction: a PrepareDelivery that lands in
+            // between keeps its run's rows.
             if let stale = previous.withLock({ $0 }), stale == .ready || stale == .preparationFailed {
-                try await preparations.discardPreparation(deliveryID: id)
+                _ = try await preparations.discardStalePreparation(deliveryID: id, updatedAt: updated.updateTime)
             }
             var response = Herald_V1_UpdateDeliveryResponse()
             response.delivery = updated.proto

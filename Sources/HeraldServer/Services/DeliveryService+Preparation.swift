@@ -54,7 +54,9 @@ extension DeliveryService {
     /// Streams a preparation: the current snapshot first, then every change (coalesced
     /// for a slow client) and at least one message per ``progressHeartbeat``, ending
     /// after the final snapshot. A delivery that is not preparing gets one message, its
-    /// last preparation's outcome (state UNSPECIFIED when it was never prepared).
+    /// last preparation's outcome; state UNSPECIFIED (and no KPIs) when it has no current
+    /// preparation: never prepared, or changed since its last preparation ended (stale:
+    /// the old outcome is not reported as current).
     ///
     /// The engine's watch is read by a child task into a ``ProgressMailbox``; this task
     /// writes, so a client that reads slowly or goes away changes nothing for the run or

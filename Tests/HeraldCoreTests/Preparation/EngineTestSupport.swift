@@ -6,13 +6,17 @@ let testNow = Timestamp(seconds: 1_735_689_600)
 /// In-memory stores and an engine over them.
 struct EngineFixture {
     let profiles: any ProfileStore
-    let deliveries: any DeliveryStore = InMemoryDeliveryStore()
+    let deliveries: any DeliveryStore
     let store: any PreparationStore
     let engine: PreparationEngine
 
-    init(batchSize: Int = 10, renderer: any MessageRenderer = StubRenderer()) {
+    init(
+        batchSize: Int = 10, renderer: any MessageRenderer = StubRenderer(),
+        deliveries: any DeliveryStore = InMemoryDeliveryStore()
+    ) {
         let profiles = InMemoryProfileStore()
         self.profiles = profiles
+        self.deliveries = deliveries
         store = InMemoryPreparationStore(profiles: profiles)
         var configuration = PreparationEngine.Configuration.defaults
         configuration.batchSize = batchSize

@@ -5,7 +5,10 @@ import HeraldCore
 struct StubRenderer: MessageRenderer {
     func analyze(_ template: String, part: TemplatePart, trackLinks: Bool) throws(TemplateSyntaxError) -> TemplateAnalysis {
         if template.contains("{{#broken}}") { throw TemplateSyntaxError(part: part, line: 1, column: 1, reason: "broken") }
-        return TemplateAnalysis(fields: template.contains("{{unsubscribe_url}}") ? [.init(name: "unsubscribe_url", line: 1, column: 1)] : [])
+        // Rendering reads the first name (of any template): listed, so that the engine reads it.
+        var fields: [TemplateAnalysis.Field] = [.init(name: "first_name", line: 1, column: 1)]
+        if template.contains("{{unsubscribe_url}}") { fields.append(.init(name: "unsubscribe_url", line: 1, column: 1)) }
+        return TemplateAnalysis(fields: fields)
     }
 
     func compile(_ content: Delivery.Content, options: RenderingOptions) throws(TemplateSyntaxError) -> any CompiledMessage {

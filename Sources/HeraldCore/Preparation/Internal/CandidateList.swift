@@ -12,6 +12,11 @@ struct CandidateList {
     var ruleBits: [UInt64] = []
     /// 0 while kept, else the raw value of the ``ExclusionCause`` that excluded it.
     var causes: [UInt8] = []
+    /// The size of the profile's message when it was rendered as it was targeted (-1 when
+    /// its rendering failed: see ``renderFailures``); empty when messages were not rendered.
+    var sizes: [Int32] = []
+    /// Why the rendering of a candidate's message failed, by candidate index.
+    var renderFailures: [Int: String] = [:]
 
     var count: Int { ids.count }
 

@@ -9,6 +9,8 @@ struct ControlChecks {
     var findings: [Finding] = []
     /// Whether every template parsed.
     var templatesParse = true
+    /// The analyses of the templates that parsed.
+    var analyses: [TemplateAnalysis] = []
 
     /// Checks subject, sender, templates (syntax, fields, links) and the unsubscribe link.
     static func run(_ delivery: Delivery, renderer: any MessageRenderer) -> ControlChecks {
@@ -38,6 +40,7 @@ struct ControlChecks {
                 checks.add(.error, PreparationLogCode.templateSyntaxError, "Template syntax error in \(error).")
                 continue
             }
+            checks.analyses.append(analysis)
             for field in analysis.fields {
                 if field.name == "unsubscribe_url" { usesUnsubscribe = true }
                 guard !PersonalizationFields.isKnown(field) else { continue }

@@ -15,6 +15,7 @@ struct PreparationJob: Sendable {
     let renderer: any MessageRenderer
     let options: RenderingOptions
     let configuration: PreparationEngine.Configuration
+    let threads: PreparationThreads
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
@@ -49,6 +50,8 @@ private final class JobContext {
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
     var compiled: (any CompiledMessage)?
+    /// The profile fields the templates use (what targeting reads to render).
+    var projection = ProfileProjection()
     /// How many PENDING ledger rows PERSONALIZING wrote (`nil` when it did not write the
     /// whole ledger: FINALIZING writes it).
     var ledgerWritten: Int?
@@ -67,6 +70,7 @@ private final class JobContext {
     func runPhases() async throws {
         try await store.discardPreparation(deliveryID: delivery.id)
         let checks = ControlChecks.run(delivery, renderer: job.renderer)
+        projection = ProfileProjection(templates: checks.analyses)
         for finding in checks.findings { try await log(finding.severity, finding.code, finding.message, phase: nil) }
         if checks.templatesParse {
             do {
@@ -132,6 +136,12 @@ private final class JobContext {
     /// TARGETING: stream the audience in batches, apply the address checks (7, 8, 9, 10,
     /// 14 in that order), and gather the facts the rules need (filter matches in the
     /// store, sent counts for pressure rules).
+    ///
+    /// When the content compiled without error, each batch is read with the profile
+    /// fields the templates use and the messages of the profiles that passed the address
+    /// checks are rendered (on the preparation threads, while the next batch is read):
+    /// the profiles are read once, and PERSONALIZING keeps the results of the profiles
+    /// the rules kept (the others' are ignored, as if never rendered).
     private func target(_ audience: AudienceFilter, ruleFilters: [AudienceFilter], filterRuleIndices: [Int]) async throws {
         let start = clock.now
         let total = try await store.countTargets(audience: audience)
@@ -144,71 +154,102 @@ private final class JobContext {
             }
         // Sized for the whole target once, not rehashed as it grows (capped: the count is
         // an estimate when profiles change meanwhile).
-        var seen = Set<AddressKey>(minimumCapacity: min(total, 50_000_000))
+        var seen = AddressKeySet(minimumCapacity: min(total, 50_000_000))
         candidates.reserveCapacity(min(total, 50_000_000))
         var processed = 0
         // The next batch is read while this one is checked (one read ahead).
         let store = self.store, batchSize = self.batchSize
+        let rendering: (any CompiledMessage)? = errorCount == 0 ? compiled : nil
+        let projection: ProfileProjection? = rendering == nil ? nil : self.projection
         func read(after cursor: String?) -> Task<[TargetRow], any Error> {
-            Task { try await store.targetBatch(audience: audience, ruleFilters: ruleFilters, after: cursor, limit: batchSize) }
+            Task {
+                try await store.targetBatch(
+                    audience: audience, ruleFilters: ruleFilters, projection: projection, after: cursor, limit: batchSize
+                )
+            }
         }
         var next: Task<[TargetRow], any Error>? = read(after: nil)
         defer { next?.cancel() }
-        while let reading = next {
-            let rows = try await reading.value
-            try Task.checkCancellation()
-            guard let last = rows.last else { break }
-            next = rows.count < batchSize ? nil : read(after: last.id)
-            kpis.target(rows.count)
-            var exclusions: [Exclusion] = []
-            var passing: [TargetRow] = []
-            passing.reserveCapacity(rows.count)
-            for row in rows {
-                if row.email.isEmpty {
-                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .addressNotSpecified))
-                } else if row.subscription != .subscribed {
-                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .denylisted))
-                } else {
-                    passing.append(row)
-                }
-            }
-            let quarantined = passing.isEmpty ? [] : try await store.quarantinedAddresses(among: passing.map(\.email))
-            var kept: [TargetRow] = []
-            kept.reserveCapacity(passing.count)
-            for row in passing {
-                if !quarantined.isEmpty && quarantined.contains(row.email) {
-                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .quarantined))
-                } else if !seen.insert(AddressKey(row.email)).inserted {
-                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .duplicate))
-                } else if !EmailAddress.isValid(row.email) {
-                    exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .badQualityAddress))
-                } else {
-                    kept.append(row)
-                }
-            }
-            var pressureBits = [UInt64](repeating: 0, count: kept.count)
-            if !pressureRules.isEmpty && !kept.isEmpty {
-                let ids = kept.map(\.id)
-                for rule in pressureRules {
-                    let counts = try await store.sentMessageCounts(profileIDs: ids, since: rule.since)
-                    guard !counts.isEmpty else { continue }
-                    for (i, row) in kept.enumerated() where counts[row.id, default: 0] >= rule.maxMessages {
-                        pressureBits[i] |= 1 << UInt64(rule.index)
+        // One exclusion write in flight, awaited before the next and before leaving.
+        var exclusionWrite: Task<Void, any Error>? = nil
+        do {
+            while let reading = next {
+                let rows = try await reading.value
+                try Task.checkCancellation()
+                guard let last = rows.last else { break }
+                next = rows.count < batchSize ? nil : read(after: last.id)
+                kpis.target(rows.count)
+                var exclusions: [Exclusion] = []
+                // Rows are referred to by index (a row holds a profile: copies cost).
+                var passing: [Int] = []
+                passing.reserveCapacity(rows.count)
+                for (i, row) in rows.enumerated() {
+                    if row.email.isEmpty {
+                        exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .addressNotSpecified))
+                    } else if row.subscription != .subscribed {
+                        exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .denylisted))
+                    } else {
+                        passing.append(i)
                     }
                 }
+                let quarantined = passing.isEmpty ? [] : try await store.quarantinedAddresses(among: passing.map { rows[$0].email })
+                var kept: [Int] = []
+                kept.reserveCapacity(passing.count)
+                for i in passing {
+                    let email = rows[i].email
+                    if !quarantined.isEmpty && quarantined.contains(email) {
+                        exclusions.append(Exclusion(profileID: rows[i].id, address: email, cause: .quarantined))
+                    } else if !seen.insert(AddressKey(email)) {
+                        exclusions.append(Exclusion(profileID: rows[i].id, address: email, cause: .duplicate))
+                    } else if !EmailAddress.isValid(email) {
+                        exclusions.append(Exclusion(profileID: rows[i].id, address: email, cause: .badQualityAddress))
+                    } else {
+                        kept.append(i)
+                    }
+                }
+                var pressureBits = [UInt64](repeating: 0, count: kept.count)
+                if !pressureRules.isEmpty && !kept.isEmpty {
+                    let ids = kept.map { rows[$0].id }
+                    for rule in pressureRules {
+                        let counts = try await store.sentMessageCounts(profileIDs: ids, since: rule.since)
+                        guard !counts.isEmpty else { continue }
+                        for (k, id) in ids.enumerated() where counts[id, default: 0] >= rule.maxMessages {
+                            pressureBits[k] |= 1 << UInt64(rule.index)
+                        }
+                    }
+                }
+                // The exclusions are written while the messages are rendered.
+                for exclusion in exclusions { kpis.exclude(exclusion.cause) }
+            try await exclusionWrite?.value
+            exclusionWrite = nil
+            if !exclusions.isEmpty {
+                let deliveryID = delivery.id
+                exclusionWrite = Task { [exclusions] in try await store.appendExclusions(exclusions, deliveryID: deliveryID) }
             }
-            for (i, row) in kept.enumerated() {
-                var bits = pressureBits[i]
-                for (f, ruleIndex) in filterRuleIndices.enumerated() where row.filterMatches & (1 << UInt64(f)) != 0 {
+            if let rendering {
+                let profiles = kept.map { rows[$0].profile ?? Profile(id: rows[$0].id, email: rows[$0].email, subscription: rows[$0].subscription) }
+                let rendered = await Self.render(
+                    rendering, profiles, deliveryID: delivery.id, firstSequence: candidates.count + 1, threads: job.threads
+                )
+                candidates.sizes.append(contentsOf: rendered.sizes)
+                for (offset, reason) in rendered.failures { candidates.renderFailures[candidates.count + offset] = reason }
+            }
+            for (k, i) in kept.enumerated() {
+                var bits = pressureBits[k]
+                let matches = rows[i].filterMatches
+                for (f, ruleIndex) in filterRuleIndices.enumerated() where matches & (1 << UInt64(f)) != 0 {
                     bits |= 1 << UInt64(ruleIndex)
                 }
-                candidates.append(key: row.key, id: row.id, email: row.email, ruleBits: bits)
+                candidates.append(key: rows[i].key, id: rows[i].id, email: rows[i].email, ruleBits: bits)
             }
-            for exclusion in exclusions { kpis.exclude(exclusion.cause) }
-            if !exclusions.isEmpty { try await store.appendExclusions(exclusions, deliveryID: delivery.id) }
             processed += rows.count
             progress(processed: processed)
             try Task.checkCancellation()
+        }
+            try await exclusionWrite?.value
+        } catch {
+            _ = await exclusionWrite?.result
+            throw error
         }
         job.run.publish { $0.total = max($0.total, processed) }
         try await phaseDone(
@@ -222,67 +263,84 @@ private final class JobContext {
         let start = clock.now
         let rules = delivery.typology.rules
         begin(.rules, total: rules.count)
+        var exclusionWrite: Task<Void, any Error>? = nil
         var pending: [Exclusion] = []
         func exclude(_ index: Int, _ cause: ExclusionCause, _ rule: String) {
             candidates.causes[index] = UInt8(cause.rawValue)
             kpis.exclude(cause)
             pending.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: cause, ruleName: rule))
         }
-        for (ruleIndex, rule) in rules.enumerated() {
-            let bit: UInt64 = 1 << UInt64(ruleIndex)
-            switch rule {
-            case .filtering(let name, _), .pressure(let name, _, _):
-                let cause: ExclusionCause = if case .filtering = rule { .excludedByFilter } else { .excludedAfterArbitration }
-                for i in 0..<candidates.count where candidates.isKept(i) && candidates.ruleBits[i] & bit != 0 {
-                    exclude(i, cause, name)
+        // A stop or failure waits for the write in flight: none lands after a discard.
+        do {
+            for (ruleIndex, rule) in rules.enumerated() {
+                let bit: UInt64 = 1 << UInt64(ruleIndex)
+                switch rule {
+                case .filtering(let name, _), .pressure(let name, _, _):
+                    let cause: ExclusionCause = if case .filtering = rule { .excludedByFilter } else { .excludedAfterArbitration }
+                    for i in 0..<candidates.count where candidates.isKept(i) && candidates.ruleBits[i] & bit != 0 {
+                        exclude(i, cause, name)
+                    }
+                case .capacity(let name, let maxMessages):
+                    var kept = 0
+                    for i in 0..<candidates.count where candidates.isKept(i) {
+                        if kept < maxMessages { kept += 1 } else { exclude(i, .targetLimited, name) }
+                    }
+                case .controlGroup(let name, let size, let seed):
+                    var scored: [(score: UInt64, index: Int)] = []
+                    for i in 0..<candidates.count where candidates.isKept(i) {
+                        scored.append((Mix.splitMix(candidates.idHashes[i] ^ seed), i))
+                    }
+                    let held: Int
+                    switch size {
+                    case .percent(let percent):
+                        held = min(scored.count, Int((Double(scored.count) * percent / 100).rounded(.toNearestOrAwayFromZero)))
+                    case .count(let count):
+                        held = min(scored.count, max(0, count))
+                    }
+                    if held > 0 {
+                        // Sorted on a preparation thread (a large population takes a while).
+                        let chosen = await job.threads.run { [scored] in
+                            scored.sorted { ($0.score, $0.index) < ($1.score, $1.index) }.prefix(held).map(\.index)
+                        }
+                        for index in chosen { exclude(index, .controlGroup, name) }
+                    }
                 }
-            case .capacity(let name, let maxMessages):
-                var kept = 0
-                for i in 0..<candidates.count where candidates.isKept(i) {
-                    if kept < maxMessages { kept += 1 } else { exclude(i, .targetLimited, name) }
-                }
-            case .controlGroup(let name, let size, let seed):
-                var scored: [(score: UInt64, index: Int)] = []
-                for i in 0..<candidates.count where candidates.isKept(i) {
-                    scored.append((Mix.splitMix(candidates.idHashes[i] ^ seed), i))
-                }
-                let held: Int
-                switch size {
-                case .percent(let percent):
-                    held = min(scored.count, Int((Double(scored.count) * percent / 100).rounded(.toNearestOrAwayFromZero)))
-                case .count(let count):
-                    held = min(scored.count, max(0, count))
-                }
-                if held > 0 {
-                    scored.sort { ($0.score, $0.index) < ($1.score, $1.index) }
-                    for entry in scored.prefix(held) { exclude(entry.index, .controlGroup, name) }
-                }
-            }
-            try Task.checkCancellation()
-            var written = 0
-            while written < pending.count {
-                let chunk = Array(pending[written..<min(written + batchSize, pending.count)])
-                written += chunk.count
-                try await store.appendExclusions(chunk, deliveryID: delivery.id)
                 try Task.checkCancellation()
+                // This rule's exclusions are written while the next rules are applied (one
+                // write in flight, awaited before the next and before leaving the phase).
+                var written = 0
+                while written < pending.count {
+                    let chunk = Array(pending[written..<min(written + batchSize, pending.count)])
+                    written += chunk.count
+                    try await exclusionWrite?.value
+                    let store = self.store, deliveryID = delivery.id
+                    exclusionWrite = Task { try await store.appendExclusions(chunk, deliveryID: deliveryID) }
+                    try Task.checkCancellation()
+                }
+                pending.removeAll(keepingCapacity: true)
+                progress(processed: ruleIndex + 1)
             }
-            pending.removeAll(keepingCapacity: true)
-            progress(processed: ruleIndex + 1)
+        } catch {
+            _ = await exclusionWrite?.result
+            throw error
         }
+        try await exclusionWrite?.value
+        exclusionWrite = nil
         try await phaseDone(.rules, since: start, "\(rules.count) typology rules applied, \(kpis.toDeliver) messages left.")
     }
 
-    /// PERSONALIZING: render every kept message (bodies are not kept: sending renders
-    /// them again), excluding the profiles whose message fails (21) and checking sizes,
-    /// and write the PENDING ledger rows batch by batch (FINALIZING then has none left to
-    /// write). When a message exceeds the size limit (an ERROR: the preparation fails),
-    /// no further row is written and those already written stay PENDING until the next
-    /// preparation or a stop discards them; a failed preparation is never sent.
+    /// PERSONALIZING: every kept message was rendered as it was targeted (bodies are not
+    /// kept: sending renders them again); exclude the profiles whose message failed (21),
+    /// check sizes, and write the PENDING ledger rows batch by batch (FINALIZING then has
+    /// none left to write). When a message exceeds the size limit (an ERROR: the
+    /// preparation fails), no further row is written and those already written stay
+    /// PENDING until the next preparation or a stop discards them; a failed preparation
+    /// is never sent.
     private func personalize() async throws {
         let start = clock.now
         let kept = (0..<candidates.count).filter(candidates.isKept)
         begin(.personalizing, total: kept.count)
-        guard let compiled, errorCount == 0 else {
+        guard compiled != nil, errorCount == 0, candidates.sizes.count == candidates.count else {
             try await log(
                 .info, PreparationLogCode.phaseCompleted,
                 "PERSONALIZING skipped: the content has errors, no message was rendered.", phase: .personalizing
@@ -293,49 +351,34 @@ private final class JobContext {
         var largest = 0, largestProfile = "", overWarning = 0, overError = 0, failures = 0
         var exclusions: [Exclusion] = []
         let deliveryID = delivery.id
-        let concurrency = max(1, job.configuration.renderConcurrency)
         var offset = 0
-        var fetch: Task<[Profile?], any Error>? = nil
-        func startFetch(_ from: Int) -> Task<[Profile?], any Error>? {
-            guard from < kept.count else { return nil }
-            let keys = kept[from..<min(from + batchSize, kept.count)].map { candidates.keys[$0] }
-            let store = self.store
-            return Task { try await store.targetProfiles(keys: keys) }
-        }
-        fetch = startFetch(0)
-        defer { fetch?.cancel() }
-        // The PENDING rows of each rendered batch are written while the next batch is
-        // fetched and rendered (one write in flight, awaited before the next and before
-        // returning or throwing, so a stop never races a write).
+        // The PENDING rows of each batch are written while the next batch is checked
+        // (one write in flight, awaited before the next and before returning or throwing,
+        // so a stop never races a write).
         var ledgerWrite: Task<Void, any Error>? = nil
         var ledgerRows = 0
         var writingLedger = true
         do {
             while offset < kept.count {
-                let indices = Array(kept[offset..<min(offset + batchSize, kept.count)])
-                let profiles = try await fetch!.value
-                fetch = startFetch(offset + indices.count)
-                try Task.checkCancellation()
-                let identities = indices.map { MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: $0 + 1)) }
-                let results = await Self.render(compiled, profiles, identities, concurrency: concurrency)
-                for (j, result) in results.enumerated() {
-                    let index = indices[j]
-                    switch result {
-                    case .success(let size):
+                let indices = kept[offset..<min(offset + batchSize, kept.count)]
+                for index in indices {
+                    let size = Int(candidates.sizes[index])
+                    if size >= 0 {
                         if size > largest { largest = size; largestProfile = candidates.ids[index] }
                         if size > errorLimit { overError += 1 } else if size > warningLimit { overWarning += 1 }
-                    case .failure(let reason):
-                        failures += 1
-                        candidates.causes[index] = UInt8(ExclusionCause.personalizationError.rawValue)
-                        kpis.exclude(.personalizationError)
-                        exclusions.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: .personalizationError))
-                        if failures <= job.configuration.maxLoggedProfileErrors {
-                            try await log(
-                                .warning, PreparationLogCode.personalizationError,
-                                "The message of profile '\(candidates.ids[index])' cannot be personalized: \(reason)",
-                                phase: .personalizing, profileID: candidates.ids[index]
-                            )
-                        }
+                        continue
+                    }
+                    failures += 1
+                    candidates.causes[index] = UInt8(ExclusionCause.personalizationError.rawValue)
+                    kpis.exclude(.personalizationError)
+                    exclusions.append(Exclusion(profileID: candidates.ids[index], address: candidates.emails[index], cause: .personalizationError))
+                    if failures <= job.configuration.maxLoggedProfileErrors {
+                        let reason = candidates.renderFailures[index] ?? "unknown error"
+                        try await log(
+                            .warning, PreparationLogCode.personalizationError,
+                            "The message of profile '\(candidates.ids[index])' cannot be personalized: \(reason)",
+                            phase: .personalizing, profileID: candidates.ids[index]
+                        )
                     }
                 }
                 if !exclusions.isEmpty {
@@ -344,20 +387,23 @@ private final class JobContext {
                 }
                 // A message above the size limit fails the preparation: no more rows then.
                 if overError > 0 { writingLedger = false }
-                try await ledgerWrite?.value
-                ledgerWrite = nil
+                var rows: [PreparedMessage] = []
                 if writingLedger {
-                    var rows: [PreparedMessage] = []
                     rows.reserveCapacity(indices.count)
-                    for (j, index) in indices.enumerated() where candidates.isKept(index) {
+                    for index in indices where candidates.isKept(index) {
                         rows.append(PreparedMessage(
                             deliveryID: deliveryID, sequence: index + 1, profileID: candidates.ids[index],
-                            address: candidates.emails[index], trackingID: identities[j].trackingID
+                            address: candidates.emails[index],
+                            trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: index + 1)
                         ))
                     }
+                }
+                try await ledgerWrite?.value
+                ledgerWrite = nil
+                if !rows.isEmpty {
                     ledgerRows += rows.count
                     let store = self.store
-                    if !rows.isEmpty { ledgerWrite = Task { try await store.appendMessages(rows) } }
+                    ledgerWrite = Task { [rows] in try await store.appendMessages(rows) }
                 }
                 offset += indices.count
                 progress(processed: offset)
@@ -395,36 +441,28 @@ private final class JobContext {
         )
     }
 
-    /// Renders one batch, split over `concurrency` child tasks; returns per message its
-    /// size or the failure reason.
+    /// The messages of one batch of targeted profiles, numbered from `firstSequence`,
+    /// rendered on the preparation threads: each one's size, -1 when it failed, and why.
     private static func render(
-        _ compiled: any CompiledMessage, _ profiles: [Profile?], _ identities: [MessageIdentity], concurrency: Int
-    ) async -> [Result<Int, RenderFailure>] {
-        let chunk = max(1, (profiles.count + concurrency - 1) / concurrency)
-        return await withTaskGroup(of: (Int, [Result<Int, RenderFailure>]).self) { group in
-            for start in stride(from: 0, to: profiles.count, by: chunk) {
-                let end = min(start + chunk, profiles.count)
-                group.addTask {
-                    var out: [Result<Int, RenderFailure>] = []
-                    out.reserveCapacity(end - start)
-                    for i in start..<end {
-                        guard let profile = profiles[i] else {
-                            out.append(.failure(RenderFailure(reason: "the profile was deleted during the preparation")))
-                            continue
-                        }
-                        do throws(PersonalizationError) {
-                            out.append(.success(try compiled.messageSize(profile, identity: identities[i])))
-                        } catch {
-                            out.append(.failure(RenderFailure(reason: error.reason)))
-                        }
-                    }
-                    return (start, out)
+        _ compiled: any CompiledMessage, _ profiles: [Profile], deliveryID: String, firstSequence: Int,
+        threads: PreparationThreads
+    ) async -> (sizes: [Int32], failures: [(Int, String)]) {
+        let parts = await threads.map(profiles.count) { range -> ([Int32], [(Int, String)]) in
+            var sizes: [Int32] = []
+            var failures: [(Int, String)] = []
+            sizes.reserveCapacity(range.count)
+            for i in range {
+                let identity = MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: firstSequence + i))
+                do throws(PersonalizationError) {
+                    sizes.append(Int32(clamping: try compiled.messageSize(profiles[i], identity: identity)))
+                } catch {
+                    sizes.append(-1)
+                    failures.append((i, error.reason))
                 }
             }
-            var parts: [(Int, [Result<Int, RenderFailure>])] = []
-            for await part in group { parts.append(part) }
-            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+            return (sizes, failures)
         }
+        return (parts.flatMap(\.0), parts.flatMap(\.1))
     }
 
     /// FINALIZING: the empty-target check, the PENDING ledger rows (when there is no
@@ -498,11 +536,6 @@ private final class JobContext {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         return ms < 1000 ? "\(ms) ms" : "\(ms / 1000).\(String(ms % 1000 / 10).leftPadded(2)) s"
     }
-}
-
-/// Why one message failed to render.
-private struct RenderFailure: Error, Sendable {
-    var reason: String
 }
 
 extension String {
