@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare bench-tokens clean
 
 deps:
 	@scripts/install-deps
@@ -66,6 +66,11 @@ bench-store: build-release
 BENCH_PREPARE_ARGS ?=
 bench-prepare: build-release
 	$(BIN_RELEASE)/HeraldBenchPrepare $(BENCH_PREPARE_ARGS)
+
+## HMAC tracking tokens: ns per token (make, append, verify) and per rendered message
+## with 6 tracking URLs, signed vs unsigned (release, one core).
+bench-tokens: build-release
+	$(BIN_RELEASE)/HeraldBenchTokens
 
 clean:
 	rm -rf .build
