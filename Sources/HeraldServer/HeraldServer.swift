@@ -62,10 +62,10 @@ public struct HeraldServer: Sendable {
         if !resumed.isEmpty {
             logger.notice("sending resumed", metadata: ["herald.delivery.ids": "\(resumed.joined(separator: ","))"])
         }
-        // Told about every committed tracking change (the KPI board replaces it).
-        let engagementObserver: any EngagementObserver = NoEngagementObserver()
+        // The live KPIs: told about every committed tracking change by the recorder.
+        let kpis = KPIBoard(deliveries: store, progress: sending, engagement: store, now: SystemClock.now, logger: logger)
         let recorder = TrackingRecorder(
-            store: store, observer: engagementObserver, configuration: configuration.trackingRecorder, logger: logger
+            store: store, observer: kpis, configuration: configuration.trackingRecorder, logger: logger
         )
         let links = TrackedLinkResolver(
             deliveries: store, profiles: store, renderer: MustacheMessageRenderer(),
@@ -80,8 +80,8 @@ public struct HeraldServer: Sendable {
         reflection.register(into: &router)
         ProfileService(profiles: store, idempotency: store, logger: logger).register(into: &router)
         DeliveryService(
-            deliveries: store, preparations: store, engine: engine, sending: sending, ledger: store, idempotency: store,
-            logger: logger
+            deliveries: store, preparations: store, engine: engine, sending: sending, ledger: store, kpis: kpis,
+            idempotency: store, logger: logger
         ).register(into: &router)
         TrackingService(
             tokens: tokens, recorder: recorder, store: store, links: links, idempotency: store, logger: logger
@@ -119,9 +119,11 @@ public struct HeraldServer: Sendable {
             onStarted(server)
             group.addTask {
                 for await _ in shutdownBegan {}
+                kpis.stop()
                 await engine.shutdown()
                 await sending.shutdown()
             }
+            group.addTask { await kpis.run() }
             await server.serve()
             beginShutdown.finish()
             await tracking.shutdown()

@@ -126,12 +126,17 @@ public final class KPIBoard: EngagementObserver, Sendable {
         return try await body(watch)
     }
 
+    /// How many deliveries the board follows now.
+    var followedCount: Int {
+        state.withLock { $0.entries.count }
+    }
+
     /// How many watches are open.
     public var watcherCount: Int {
         state.withLock { $0.watches.count }
     }
 
-    private func add(deliveryID: String?) -> KPIWatch {
+    func add(deliveryID: String?) -> KPIWatch {
         let watch = KPIWatch(deliveryID: deliveryID)
         let key = ObjectIdentifier(watch)
         let stopped = state.withLock { state -> Bool in
@@ -156,7 +161,7 @@ public final class KPIBoard: EngagementObserver, Sendable {
         return watch
     }
 
-    private func remove(_ watch: KPIWatch) {
+    func remove(_ watch: KPIWatch) {
         let key = ObjectIdentifier(watch)
         state.withLock { state in
             guard state.watches.removeValue(forKey: key) != nil else { return }
@@ -217,11 +222,11 @@ public final class KPIBoard: EngagementObserver, Sendable {
     // MARK: The loop
 
     /// Polls the followed deliveries every ``Configuration/interval`` while somebody
-    /// watches, and publishes what changed; sleeps while nobody watches. Returns when the
-    /// calling task is cancelled, after ending every watch (``KPIWatch/EndReason/shutdown``).
+    /// watches, and publishes what changed; sleeps while nobody watches. Returns after
+    /// ``stop()``, or when the calling task is cancelled (then it calls ``stop()``).
     public func run() async {
         var wakeups = self.wakeups.makeAsyncIterator()
-        while !Task.isCancelled {
+        while !Task.isCancelled, !state.withLock({ $0.stopped }) {
             if state.withLock({ $0.watches.isEmpty }) {
                 guard await wakeups.next() != nil else { break }
                 continue
@@ -234,6 +239,14 @@ public final class KPIBoard: EngagementObserver, Sendable {
                 break
             }
         }
+        stop()
+    }
+
+    /// Ends every watch (``KPIWatch/EndReason/shutdown``) and refuses new ones (they end at
+    /// once); ``run()`` returns at its next turn. Called when the server begins shutting
+    /// down, so that the `WatchKpis` streams, which never end by themselves, do not hold up
+    /// a graceful shutdown.
+    public func stop() {
         let watches = state.withLock { state in
             state.stopped = true
             defer {
@@ -245,6 +258,7 @@ public final class KPIBoard: EngagementObserver, Sendable {
             return Array(state.watches.values)
         }
         for watch in watches { watch.end(.shutdown) }
+        signal.yield()
     }
 
     /// One poll: reads every followed delivery once, then publishes the changed snapshots.

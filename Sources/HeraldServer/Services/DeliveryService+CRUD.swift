@@ -47,7 +47,7 @@ extension DeliveryService {
             throw HeraldError.notFound("delivery '\(id)' not found")
         }
         var response = Herald_V1_GetDeliveryResponse()
-        response.delivery = delivery.proto
+        response.delivery = try await withKPIs(delivery)
         return response
     }
 
@@ -63,7 +63,7 @@ extension DeliveryService {
         }
         let page = try await deliveries.listDeliveries(states: states, after: after, limit: limit)
         var response = Herald_V1_ListDeliveriesResponse()
-        response.deliveries = page.items.map(\.proto)
+        for delivery in page.items { response.deliveries.append(try await withKPIs(delivery)) }
         response.nextPageToken = PageToken.encode(page.nextCursor, kind: Self.pageTokenKind)
         return response
     }
