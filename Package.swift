@@ -210,6 +210,7 @@ let package = Package(
             name: "HeraldServerTests",
             dependencies: [
                 "HeraldServer", "HeraldRPC", "GRPCInterop", "HeraldProtos", "HeraldStore", "HeraldCore", "HeraldMail",
+                "HeraldTracking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
