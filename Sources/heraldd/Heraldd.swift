@@ -34,7 +34,7 @@ struct Heraldd: AsyncParsableCommand {
         help: ArgumentHelp(
             "A tracking token signing key KEYID:SECRET, repeatable; the first signs, all verify (env HERALD_TRACKING_KEYS, comma-separated).",
             discussion: "KEYID is 1-32 of A-Z a-z 0-9 - _; SECRET is at least 16 bytes. With no key, heraldd generates a random key once and keeps it in the database, so tokens stay valid across restarts."))
-    var trackingKeys: [String] = (ProcessInfo.processInfo.environment["HERALD_TRACKING_KEYS"] ?? "").split(separator: ",").map(String.init)
+    var trackingKeys: [String] = []  // HERALD_TRACKING_KEYS is read in run(): a default would print the secrets in --help.
 
     @Option(name: .customLong("machine-open-seconds"), help: "An open within this many seconds of the send counts as a machine open (env HERALD_MACHINE_OPEN_SECONDS).")
     var machineOpenSeconds: Int = Int(ProcessInfo.processInfo.environment["HERALD_MACHINE_OPEN_SECONDS"] ?? "") ?? 5
@@ -77,7 +77,9 @@ struct Heraldd: AsyncParsableCommand {
         configuration.smtpRelays = smtp
         configuration.captureDirectory = captureDir
         configuration.trackingAddress = trackingAddress
-        configuration.trackingKeys = trackingKeys
+        configuration.trackingKeys = trackingKeys.isEmpty
+            ? (ProcessInfo.processInfo.environment["HERALD_TRACKING_KEYS"] ?? "").split(separator: ",").map(String.init)
+            : trackingKeys
         configuration.trackingRecorder.machineOpenWindowSeconds = machineOpenSeconds
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
