@@ -165,6 +165,14 @@ let package = Package(
             path: "Benchmarks/prepare",
             swiftSettings: strict
         ),
+        // `make bench-track`: the load client of the tracking benchmark (not a test).
+        .executableTarget(
+            name: "HeraldBenchTrack",
+            dependencies: ["GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldTracking"],
+            path: "Benchmarks/track",
+            exclude: ["run", "opens.lua"],
+            swiftSettings: strict
+        ),
         // `make bench-tokens`: HMAC tracking token cost per token and per rendered message (not a test).
         .executableTarget(
             name: "HeraldBenchTokens",

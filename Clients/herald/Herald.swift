@@ -11,7 +11,7 @@ struct Herald: AsyncParsableCommand {
             """,
         subcommands: [
             ProfilesCommand.self, DeliveriesCommand.self, Prepare.self, Stop.self, Logs.self, Exclusions.self,
-            Send.self, Pause.self, Resume.self, Cancel.self, Messages.self,
+            Send.self, Pause.self, Resume.self, Cancel.self, Messages.self, Kpis.self,
         ]
     )
 }

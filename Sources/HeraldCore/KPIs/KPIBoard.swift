@@ -39,6 +39,8 @@ public final class KPIBoard: EngagementObserver, Sendable {
         var recount = true
         var lastCount: ContinuousClock.Instant?
         var deleted = false
+        /// Listed as active by the last poll.
+        var listedActive = false
     }
 
     private struct State {
@@ -70,6 +72,7 @@ public final class KPIBoard: EngagementObserver, Sendable {
         var progress: SendingProgress?
         var engagement: EngagementCounts?
         var deleted = false
+        var listedActive = false
     }
 
     private let deliveries: any DeliveryStore
@@ -295,7 +298,7 @@ public final class KPIBoard: EngagementObserver, Sendable {
     }
 
     private func read(_ item: PollItem) async -> PollResult? {
-        var result = PollResult(id: item.id)
+        var result = PollResult(id: item.id, listedActive: item.known != nil)
         do {
             var delivery = item.known
             if delivery == nil { delivery = try await deliveries.delivery(id: item.id) }
@@ -334,6 +337,7 @@ public final class KPIBoard: EngagementObserver, Sendable {
                 if result.deleted {
                     entry.deleted = true
                 } else {
+                    entry.listedActive = result.listedActive
                     if let delivery = result.delivery {
                         entry.delivery = delivery
                         entry.state = delivery.state
@@ -367,8 +371,12 @@ public final class KPIBoard: EngagementObserver, Sendable {
                     for key in state.single[id] ?? [] {
                         if let watch = state.watches[key] { posts.append((watch, snapshot)) }
                     }
+                    // Every active delivery's snapshots, and its first one after it left the
+                    // active states, even when it went through them between two polls
+                    // (READY, then COMPLETED: only SENDING leads to a final state).
                     let wasActive = previous.map { Self.activeStates.contains($0.state) } ?? false
-                    if Self.activeStates.contains(snapshot.state) || wasActive {
+                    let passedActive = snapshot.state.isFinal && previous.map { !$0.state.isFinal } ?? false
+                    if Self.activeStates.contains(snapshot.state) || wasActive || passedActive || entry.listedActive {
                         for key in state.all {
                             if let watch = state.watches[key] { posts.append((watch, snapshot)) }
                         }

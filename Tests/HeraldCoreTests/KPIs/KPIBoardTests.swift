@@ -175,6 +175,19 @@ struct KPIBoardTests {
         try await setState("ready", .sending)
         await board.poll()
         #expect(watch.take().map(\.deliveryID) == ["ready"])
+
+        // A delivery followed by its own watcher that went READY → SENDING → COMPLETED
+        // between two polls: the every-active watch still gets its final snapshot.
+        try await add("quick", state: .ready, toDeliver: 2)
+        let own = board.add(deliveryID: "quick")
+        await board.poll()
+        #expect(watch.take().isEmpty)
+        progress.set("quick", state: .completed, counts: SendingCounts(sent: 2))
+        try await setState("quick", .completed)
+        await board.poll()
+        #expect(watch.take().map(\.deliveryID) == ["quick"])
+        #expect(own.take().last?.state == .completed)
+        board.remove(own)
         board.remove(watch)
         #expect(board.followedCount == 0)
     }
