@@ -184,7 +184,9 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(
             name: "HeraldTrackingTests",
-            dependencies: ["HeraldTracking", "HeraldCore", "HeraldStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HeraldTracking", "HeraldCore", "HeraldStore", "HeraldPersonalization", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),

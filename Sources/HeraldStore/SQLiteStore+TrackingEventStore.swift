@@ -15,18 +15,23 @@ public import HeraldCore
 /// recipient moves from the second to the first on its first human open); `total_opens`
 /// counts every open event.
 extension SQLiteStore: TrackingEventStore {
-    public func recordTrackingEvents(_ events: [TrackingEvent], machineOpenWindowSeconds: Int) async throws -> TrackingBatchResult {
+    public func recordTrackingEvents(_ events: [TrackingEvent], machineOpenWindowSeconds: Int) throws -> TrackingBatchResult {
         guard !events.isEmpty else { return TrackingBatchResult(outcomes: []) }
         let window = Int64(max(0, machineOpenWindowSeconds)) * 1_000_000
-        return try await write("recordTrackingEvents") { db in
-            var batch = TrackingBatch(db: db, machineOpenWindow: window)
-            var outcomes: [TrackingBatchResult.Outcome] = []
-            outcomes.reserveCapacity(events.count)
-            for event in events {
-                outcomes.append(try batch.apply(event))
+        do {
+            // Synchronous: GRDB runs the transaction on the calling (writer) thread.
+            return try pool.write { db in
+                var batch = TrackingBatch(db: db, machineOpenWindow: window)
+                var outcomes: [TrackingBatchResult.Outcome] = []
+                outcomes.reserveCapacity(events.count)
+                for event in events {
+                    outcomes.append(try batch.apply(event))
+                }
+                let engagement = try batch.writeTotals()
+                return TrackingBatchResult(outcomes: outcomes, engagement: engagement, ledgerChanged: batch.ledgerChanged)
             }
-            let engagement = try batch.writeTotals()
-            return TrackingBatchResult(outcomes: outcomes, engagement: engagement, ledgerChanged: batch.ledgerChanged)
+        } catch {
+            throw Self.heraldError(error, "recordTrackingEvents")
         }
     }
 

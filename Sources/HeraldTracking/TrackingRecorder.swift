@@ -1,12 +1,16 @@
+import Dispatch
+import Foundation
 public import HeraldCore
 public import Logging
 import Synchronization
 
-/// The single writer of tracking events: callers hand events in and wait; one loop
-/// (``run()``) takes everything queued, persists it in one transaction (group commit),
-/// answers each caller with its events' outcomes, then tells the
+/// The single writer of tracking events: callers hand events in and wait; one loop on a
+/// dedicated thread (``run()``) takes everything queued, persists it in one transaction
+/// (group commit), answers each caller with its events' outcomes, then tells the
 /// ``EngagementObserver``. While a transaction runs, new events queue up for the next one,
-/// so batches grow with the load and no timer delays a lone event.
+/// so batches grow with the load and no timer delays a lone event. The loop has its own
+/// thread so that the blocking commit never occupies Swift concurrency's pool and the
+/// next transaction never waits behind the request handlers for a pool thread.
 ///
 /// Events are persisted before they count: a caller's answer, and the observer's call,
 /// come after the commit.
@@ -37,8 +41,12 @@ public final class TrackingRecorder: Sendable {
     private struct State {
         var pending: [Pending] = []
         var pendingEvents = 0
-        var writer: CheckedContinuation<Void, Never>?
+        /// The writer thread waits on ``wakeUp``; whoever sets this back to false signals it.
+        var writerSleeping = false
         var finished = false
+        /// Transactions and events committed so far (logged at shutdown).
+        var transactions = 0
+        var committedEvents = 0
     }
 
     private let store: any TrackingEventStore
@@ -46,6 +54,7 @@ public final class TrackingRecorder: Sendable {
     private let configuration: Configuration
     private let logger: Logger
     private let state = Mutex(State())
+    private let wakeUp = DispatchSemaphore(value: 0)
 
     /// Creates a recorder over `store` that tells `observer` about every change.
     public init(store: any TrackingEventStore, observer: any EngagementObserver, configuration: Configuration = .defaults, logger: Logger) {
@@ -69,41 +78,49 @@ public final class TrackingRecorder: Sendable {
     public func record(_ events: [TrackingEvent]) async throws -> [TrackingBatchResult.Outcome] {
         guard !events.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
-            let (writer, refused) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool) in
-                guard !state.finished else { return (nil, true) }
+            let (wake, refused) = state.withLock { state -> (Bool, Bool) in
+                guard !state.finished else { return (false, true) }
                 state.pending.append(Pending(events: events, continuation: continuation))
                 state.pendingEvents += events.count
-                defer { state.writer = nil }
-                return (state.writer, false)
+                defer { state.writerSleeping = false }
+                return (state.writerSleeping, false)
             }
             if refused {
                 continuation.resume(throwing: HeraldError(code: .unavailable, message: "the tracking recorder is shut down"))
             }
-            writer?.resume()
+            if wake { wakeUp.signal() }
         }
     }
 
-    /// The writer loop: runs until ``shutdown()`` and everything queued before it is
-    /// committed.
+    /// The writer loop, on a thread of its own: runs until ``shutdown()`` and everything
+    /// queued before it is committed.
     public func run() async {
-        while true {
-            let groups = await nextGroups()
-            guard !groups.isEmpty else { return }
-            await commit(groups)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                writerLoop()
+                done.resume()
+            }
+            thread.name = "herald-tracking-writer"
+            thread.start()
         }
+        let (transactions, events) = state.withLock { ($0.transactions, $0.committedEvents) }
+        logger.info(
+            "tracking recorder stopped",
+            metadata: ["herald.tracking.transactions": "\(transactions)", "herald.tracking.events": "\(events)"]
+        )
     }
 
     /// Refuses new events; ``run()`` returns once the queued ones are committed.
     public func shutdown() {
-        let writer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let wake = state.withLock { state -> Bool in
             state.finished = true
-            defer { state.writer = nil }
-            return state.writer
+            defer { state.writerSleeping = false }
+            return state.writerSleeping
         }
-        writer?.resume()
+        if wake { wakeUp.signal() }
     }
 
-    private func nextGroups() async -> [Pending] {
+    private func writerLoop() {
         while true {
             let taken = state.withLock { state -> [Pending]? in
                 if !state.pending.isEmpty {
@@ -118,31 +135,34 @@ public final class TrackingRecorder: Sendable {
                     state.pendingEvents -= count
                     return groups
                 }
-                return state.finished ? [] : nil
+                if state.finished { return [] }
+                state.writerSleeping = true
+                return nil
             }
-            if let taken { return taken }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state -> Bool in
-                    if !state.pending.isEmpty || state.finished { return true }
-                    state.writer = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
+            guard let groups = taken else {
+                wakeUp.wait()
+                continue
             }
+            guard !groups.isEmpty else { return }
+            commit(groups)
         }
     }
 
-    private func commit(_ groups: [Pending]) async {
+    private func commit(_ groups: [Pending]) {
         var events: [TrackingEvent] = []
         events.reserveCapacity(groups.reduce(0) { $0 + $1.events.count })
         for group in groups { events.append(contentsOf: group.events) }
         let result: TrackingBatchResult
         do {
-            result = try await store.recordTrackingEvents(events, machineOpenWindowSeconds: configuration.machineOpenWindowSeconds)
+            result = try store.recordTrackingEvents(events, machineOpenWindowSeconds: configuration.machineOpenWindowSeconds)
         } catch {
             logger.error("cannot record tracking events", metadata: ["herald.error": "\(error)", "herald.events": "\(events.count)"])
             for group in groups { group.continuation.resume(throwing: error) }
             return
+        }
+        state.withLock { state in
+            state.transactions += 1
+            state.committedEvents += events.count
         }
         var offset = 0
         for group in groups {

@@ -11,7 +11,10 @@ public protocol TrackingEventStore: EngagementStore {
     ///
     /// An open at most `machineOpenWindowSeconds` after the message's send time counts
     /// as a machine open, like one the event already marks as such.
-    func recordTrackingEvents(_ events: [TrackingEvent], machineOpenWindowSeconds: Int) async throws -> TrackingBatchResult
+    ///
+    /// Blocks until committed: the recorder calls it from its own writer thread, never
+    /// from Swift concurrency's pool (a commit then costs no thread hop).
+    func recordTrackingEvents(_ events: [TrackingEvent], machineOpenWindowSeconds: Int) throws -> TrackingBatchResult
 
     /// The ledger row of message `sequence` of a delivery, or nil.
     func trackedMessage(deliveryID: String, sequence: Int) async throws -> TrackedMessage?
