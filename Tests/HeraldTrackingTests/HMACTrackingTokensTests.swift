@@ -15,6 +15,7 @@ struct HMACTrackingTokensTests {
         for trackingID in ["d-7f3a.1", "0194c3b2-aaaa-7bbb-8ccc-123456789abc.1000000", "odd id/with?chars&é.42"] {
             let token = tokens.token(trackingID: trackingID, action: action)
             #expect(token == tokens.token(trackingID: trackingID, action: action))
+            #expect(tokens.tokenLength(trackingID: trackingID, action: action) == token.utf8.count)
             #expect(token.utf8.allSatisfy { b in
                 (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~%".utf8.contains(b)
             })
@@ -115,5 +116,20 @@ struct HMACTrackingTokensTests {
         #expect(MachineOpenRule.isMachineUserAgent(""))
         #expect(!MachineOpenRule.isMachineUserAgent("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)"))
         #expect(!MachineOpenRule.isMachineUserAgent("Python-urllib/3.11"))
+    }
+}
+
+@Suite("HMAC-SHA256 with precomputed key states")
+struct KeyedMACTests {
+    @Test("equals swift-crypto's HMAC<SHA256> for random keys and messages of every length 0...300")
+    func matchesSwiftCrypto() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...300 {
+            for keyLength in [16, 32, 64, 65, 100] {
+                let key = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                #expect(HMACTrackingTokens.testMAC(secret: key, message: message) == HMACTrackingTokens.referenceMAC(secret: key, message: message))
+            }
+        }
     }
 }

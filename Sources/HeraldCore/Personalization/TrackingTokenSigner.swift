@@ -12,6 +12,12 @@ public protocol TrackingTokenSigner: Sendable {
     /// Appends the bytes of ``token(trackingID:action:)`` to `out`: renderers call it
     /// for every URL of every message, so an implementation should not allocate here.
     func appendToken(trackingID: String, action: TrackingAction, to out: inout [UInt8])
+
+    /// The length of ``token(trackingID:action:)`` in bytes, computed without making the
+    /// token, or nil when unknown. Non-nil promises a token of RFC 3986 unreserved bytes
+    /// and `%` only (nothing HTML escaping changes): a renderer that only measures
+    /// messages (the preparation's size checks) then skips the signature entirely.
+    func tokenLength(trackingID: String, action: TrackingAction) -> Int?
 }
 
 extension TrackingTokenSigner {
@@ -19,4 +25,7 @@ extension TrackingTokenSigner {
     public func appendToken(trackingID: String, action: TrackingAction, to out: inout [UInt8]) {
         out.append(contentsOf: token(trackingID: trackingID, action: action).utf8)
     }
+
+    /// Unknown (nil): renderers make the token to measure it.
+    public func tokenLength(trackingID: String, action: TrackingAction) -> Int? { nil }
 }

@@ -179,6 +179,11 @@ struct MessageWriter {
                 urls.appendUnsigned(action, encodedID: encodedID!, to: &out)
             }
         } else {
+            // Measuring only (the preparation's size check): the length without the MAC.
+            if !(escape && urls.baseNeedsEscaping), let length = urls.signedLength(action, trackingID: trackingID),
+               out.measureOnly(length) {
+                return
+            }
             urlScratch.removeAll(keepingCapacity: true)
             urls.appendSigned(action, trackingID: trackingID, to: &urlScratch)
             if escape {

@@ -43,6 +43,12 @@ struct TrackingURLs: Sendable {
         }
     }
 
+    /// The length of `<base>/<letter>/<token>` when the signer knows its tokens' length
+    /// (and promises they need no HTML escaping).
+    func signedLength(_ action: TrackingAction, trackingID: String) -> Int? {
+        options.signer.tokenLength(trackingID: trackingID, action: action).map { base.count + 3 + $0 }
+    }
+
     /// Appends `<base>/<letter>/<token>` of a signed token to `out`.
     func appendSigned(_ action: TrackingAction, trackingID: String, to out: inout [UInt8]) {
         out.append(contentsOf: base)
