@@ -3,7 +3,9 @@ import HeraldProtos
 
 /// Shows KpiUpdate messages: JSON lines, a dashboard redrawn in place on a terminal (one
 /// block per delivery: Delivered, Opens and Clicks with their rates and bars, throughput,
-/// state), or plain lines.
+/// state), or plain lines. Lines are written straight to the standard output's file
+/// descriptor (not through `print`'s buffer), so a reader of a piped `--watch` gets each
+/// update as it comes.
 final class KPIView {
     private let json: Bool
     private let live: LiveView?
@@ -19,9 +21,9 @@ final class KPIView {
     func showOnce(_ updates: [Herald_V1_KpiUpdate]) {
         for update in updates {
             if json {
-                Output.printJSON(update)
+                Self.emit(update.jsonText())
             } else {
-                for line in Self.block(update) { print(line) }
+                for line in Self.block(update) { Self.emit(line) }
             }
         }
     }
@@ -29,11 +31,11 @@ final class KPIView {
     /// Shows one update of a watch.
     func show(_ update: Herald_V1_KpiUpdate) {
         if json {
-            Output.printJSON(update)
+            Self.emit(update.jsonText())
             return
         }
         guard let live else {
-            print(Self.line(update))
+            Self.emit(Self.line(update))
             return
         }
         if latest.updateValue(update, forKey: update.deliveryId) == nil { order.append(update.deliveryId) }
@@ -45,6 +47,11 @@ final class KPIView {
         }
         block.append(Terminal.styled("updated \(Output.time(update.updateTime))  (Ctrl-C to stop)", .dim))
         live.update(block: block)
+    }
+
+    /// Writes one line to the standard output now.
+    private static func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     /// One plain line: state, delivered, opens, clicks, failed, pending, throughput.
