@@ -36,7 +36,7 @@ extension DeliveryService {
             try delivery.validate()
             try await deliveries.createDelivery(delivery)
             var response = Herald_V1_CreateDeliveryResponse()
-            response.delivery = delivery.proto
+            response.delivery = try await withKPIs(delivery)
             return response
         }
     }
@@ -95,7 +95,7 @@ extension DeliveryService {
                 try await preparations.discardPreparation(deliveryID: id)
             }
             var response = Herald_V1_UpdateDeliveryResponse()
-            response.delivery = updated.proto
+            response.delivery = try await withKPIs(updated)
             return response
         }
     }

@@ -44,7 +44,8 @@ extension DeliveryService {
         }
     }
 
-    /// A delivery as GetDelivery and ListDeliveries return it, with its live KPIs.
+    /// A delivery as CreateDelivery, GetDelivery, ListDeliveries and UpdateDelivery return
+    /// it, with its live KPIs (so that one delivery reads the same through all four).
     func withKPIs(_ delivery: Delivery) async throws -> Herald_V1_Delivery {
         var message = delivery.proto
         if let kpis {
