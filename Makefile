@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare bench-send clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare bench-send bench-tokens bench-track clean
 
 deps:
 	@scripts/install-deps
@@ -74,6 +74,16 @@ bench-prepare: build-release
 ## HERALD_BENCH_SESSIONS, HERALD_BENCH_PERF=1 (see Benchmarks/send/run).
 bench-send: build-release
 	Benchmarks/send/run $(BIN_RELEASE)
+
+## HMAC tracking tokens: ns per token (make, append, verify) and per rendered message
+## with 6 tracking URLs, signed vs unsigned (release, one core).
+bench-tokens: build-release
+	$(BIN_RELEASE)/HeraldBenchTokens
+
+## Tracking under wrk (GET /o/{token} over 100,000 recipients) while 1,000 WatchKpis
+## streams watch from one client: requests/s, p50/p99 event-to-update delay, peak RSS.
+bench-track: build-release
+	Benchmarks/track/run $(BIN_RELEASE)
 
 clean:
 	rm -rf .build

@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C shim over the gRPC core (libgrpc from Debian's libgrpc-dev).
@@ -93,11 +96,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Tracking: HMAC-signed tokens (swift-crypto), the tracking HTTP endpoint
+        // (Hummingbird) and the group-committing event recorder.
+        .target(
+            name: "HeraldTracking",
+            dependencies: [
+                "HeraldCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // RPC handlers, configuration and wiring of the Herald server.
         .target(
             name: "HeraldServer",
             dependencies: [
                 "GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldStore", "HeraldPersonalization", "HeraldMail",
+                "HeraldTracking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -152,8 +170,30 @@ let package = Package(
             path: "Benchmarks/prepare",
             swiftSettings: strict
         ),
+        // `make bench-track`: the load client of the tracking benchmark (not a test).
+        .executableTarget(
+            name: "HeraldBenchTrack",
+            dependencies: ["GRPCInterop", "HeraldProtos", "HeraldRPC", "HeraldCore", "HeraldTracking"],
+            path: "Benchmarks/track",
+            exclude: ["run", "opens.lua"],
+            swiftSettings: strict
+        ),
+        // `make bench-tokens`: HMAC tracking token cost per token and per rendered message (not a test).
+        .executableTarget(
+            name: "HeraldBenchTokens",
+            dependencies: ["HeraldCore", "HeraldPersonalization", "HeraldTracking"],
+            path: "Benchmarks/tokens",
+            swiftSettings: strict
+        ),
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldTrackingTests",
+            dependencies: [
+                "HeraldTracking", "HeraldCore", "HeraldStore", "HeraldPersonalization", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldStore", "HeraldCore"], swiftSettings: strict),
         // Throughput of the SMTP pool beside smtp-source, to the same smtp-sink (not a test).
         .executableTarget(
@@ -185,6 +225,7 @@ let package = Package(
             name: "HeraldServerTests",
             dependencies: [
                 "HeraldServer", "HeraldRPC", "GRPCInterop", "HeraldProtos", "HeraldStore", "HeraldCore", "HeraldMail",
+                "HeraldTracking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

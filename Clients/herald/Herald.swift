@@ -15,7 +15,7 @@ struct Herald: AsyncParsableCommand {
             """,
         subcommands: [
             ProfilesCommand.self, DeliveriesCommand.self, Prepare.self, Stop.self, Logs.self, Exclusions.self,
-            Send.self, Pause.self, Resume.self, Cancel.self, Messages.self, Demo.self, DemoAudience.self,
+            Send.self, Pause.self, Resume.self, Cancel.self, Messages.self, Kpis.self, Demo.self, DemoAudience.self,
         ]
     )
 }

@@ -5,6 +5,7 @@ import HeraldPersonalization
 import HeraldProtos
 import HeraldRPC
 import HeraldStore
+public import HeraldTracking
 public import Logging
 
 /// The Herald gRPC server: the herald.v1 services, health and reflection on one
@@ -45,9 +46,10 @@ public struct HeraldServer: Sendable {
         ])
         let store = try openStore()
         defer { try? store.close() }
+        let tokens = try await trackingTokens(store)
         let engine = PreparationEngine(
-            deliveries: store, store: store, renderer: MustacheMessageRenderer(), configuration: configuration.preparation,
-            now: SystemClock.now, logger: logger
+            deliveries: store, store: store, renderer: MustacheMessageRenderer(), signer: tokens,
+            configuration: configuration.preparation, now: SystemClock.now, logger: logger
         )
         try await recoverInterrupted(engine)
         let mail = try await startMailTransport()
@@ -60,13 +62,29 @@ public struct HeraldServer: Sendable {
         if !resumed.isEmpty {
             logger.notice("sending resumed", metadata: ["herald.delivery.ids": "\(resumed.joined(separator: ","))"])
         }
+        // The live KPIs: told about every committed tracking change by the recorder.
+        let kpis = KPIBoard(deliveries: store, progress: sending, engagement: store, now: SystemClock.now, logger: logger)
+        let recorder = TrackingRecorder(
+            store: store, observer: kpis, configuration: configuration.trackingRecorder, logger: logger
+        )
+        let links = TrackedLinkResolver(
+            deliveries: store, profiles: store, renderer: MustacheMessageRenderer(),
+            options: RenderingOptions(trackingBaseURL: configuration.preparation.trackingBaseURL, signer: tokens)
+        )
+        let endpoint = TrackingEndpoint(
+            configuration: TrackingEndpoint.Configuration(address: configuration.trackingAddress), tokens: tokens, store: store,
+            recorder: recorder, links: links, now: SystemClock.now, logger: logger
+        )
         var router = RPCRouter()
         health.register(into: &router)
         reflection.register(into: &router)
         ProfileService(profiles: store, idempotency: store, logger: logger).register(into: &router)
         DeliveryService(
-            deliveries: store, preparations: store, engine: engine, sending: sending, ledger: store, idempotency: store,
-            logger: logger
+            deliveries: store, preparations: store, engine: engine, sending: sending, ledger: store, kpis: kpis,
+            idempotency: store, logger: logger
+        ).register(into: &router)
+        TrackingService(
+            tokens: tokens, recorder: recorder, store: store, links: links, idempotency: store, logger: logger
         ).register(into: &router)
 
         var grpc = GRPCServer.Configuration(address: configuration.grpcAddress)
@@ -75,31 +93,103 @@ public struct HeraldServer: Sendable {
         grpc.shutdownGracePeriod = configuration.shutdownGracePeriod
         grpc.keepaliveTime = configuration.keepaliveTime
         grpc.maxConnectionAge = configuration.maxConnectionAge
-        let server = try GRPCServer(configuration: grpc, router: router, logger: logger)
-        let (shutdownBegan, beginShutdown) = AsyncStream<Void>.makeStream()
-        server.onShutdown {
-            health.enterShutdown()
-            beginShutdown.finish()
-        }
-        let signalSources = handleTerminationSignals
-            ? onTerminationSignal { [logger] name in
-                logger.info("received \(name): shutting down gracefully")
-                server.beginGracefulShutdown()
-            } : []
-        defer { signalSources.forEach { $0.cancel() } }
-        onStarted(server)
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // The tracking endpoint first: heraldd does not serve without it. The recorder
+            // stops after the endpoint, which stops after the gRPC server: every event
+            // accepted by either is committed before run returns.
+            let tracking = try await startTracking(endpoint, recorder: recorder, in: &group)
+            let server: GRPCServer
+            do {
+                server = try GRPCServer(configuration: grpc, router: router, logger: logger)
+            } catch {
+                await tracking.shutdown()
+                throw error
+            }
+            let (shutdownBegan, beginShutdown) = AsyncStream<Void>.makeStream()
+            server.onShutdown {
+                health.enterShutdown()
+                beginShutdown.finish()
+            }
+            let signalSources = handleTerminationSignals
+                ? onTerminationSignal { [logger] name in
+                    logger.info("received \(name): shutting down gracefully")
+                    server.beginGracefulShutdown()
+                } : []
+            defer { signalSources.forEach { $0.cancel() } }
+            onStarted(server)
             group.addTask {
                 for await _ in shutdownBegan {}
+                kpis.stop()
                 await engine.shutdown()
                 await sending.shutdown()
             }
+            group.addTask { await kpis.run() }
             await server.serve()
             beginShutdown.finish()
+            await tracking.shutdown()
+            try await group.waitForAll()
         }
         await sending.shutdown()
         await mail.pool.shutdown()
         await mail.capture?.shutdown()
+    }
+
+    /// Starts the recorder's writer loop and the tracking endpoint in `group`; returns
+    /// once the endpoint listens.
+    ///
+    /// - Throws: ``StartupError`` when the endpoint cannot listen.
+    private func startTracking(
+        _ endpoint: TrackingEndpoint, recorder: TrackingRecorder, in group: inout ThrowingTaskGroup<Void, any Error>
+    ) async throws -> TrackingEndpoint.Handle {
+        let (started, startedContinuation) = AsyncStream<Result<TrackingEndpoint.Handle, any Error>>.makeStream()
+        group.addTask { await recorder.run() }
+        group.addTask { [logger] in
+            do {
+                try await endpoint.run { handle, port in
+                    logger.info("tracking endpoint listening", metadata: ["herald.tracking.port": "\(port)"])
+                    startedContinuation.yield(.success(handle))
+                }
+            } catch {
+                startedContinuation.yield(.failure(error))
+            }
+            startedContinuation.finish()
+            recorder.shutdown()
+        }
+        for await result in started {
+            switch result {
+            case .success(let handle):
+                return handle
+            case .failure(let error):
+                throw StartupError(message: "cannot start the tracking endpoint on \(configuration.trackingAddress): \(error)")
+            }
+        }
+        throw StartupError(message: "the tracking endpoint on \(configuration.trackingAddress) stopped at start")
+    }
+
+    /// The token signer: the configured keys (the first signs), then the keys kept in
+    /// the database (verify only). With no configured key, a random 256-bit key is
+    /// generated once and kept in the database, so tokens stay valid across restarts.
+    private func trackingTokens(_ store: SQLiteStore) async throws -> HMACTrackingTokens {
+        do {
+            var keys = try configuration.trackingKeys.map { text throws(TrackingKey.Error) in try TrackingKey(parsing: text) }
+            var stored = try await store.trackingKeys()
+            if keys.isEmpty && stored.isEmpty {
+                var generator = SystemRandomNumberGenerator()
+                let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let id = "auto-" + String(UInt32.random(in: 0...UInt32.max, using: &generator), radix: 16)
+                try await store.addTrackingKey(id: id, secret: secret, at: SystemClock.now())
+                stored = try await store.trackingKeys()
+                logger.notice("generated a tracking key and stored it in the database", metadata: ["herald.tracking.key": "\(id)"])
+            }
+            for (id, secret) in stored where !keys.contains(where: { $0.id == id }) {
+                keys.append(try TrackingKey(id: id, secret: secret))
+            }
+            return try HMACTrackingTokens(keys: keys)
+        } catch let error as TrackingKey.Error {
+            throw StartupError(message: error.message)
+        } catch let error as HeraldError {
+            throw StartupError(message: "cannot read the tracking keys: \(error.message)")
+        }
     }
 
     /// Returns deliveries left PREPARING by a previous process to DRAFT.
@@ -186,6 +276,14 @@ extension HeraldServer {
         public var sending: SendingEngine.Configuration = .defaults
         /// SMTP sessions, STARTTLS and AUTH.
         public var smtp: SMTPSettings = .defaults
+        /// `host:port` of the tracking HTTP endpoint; port 0 (the default here, for tests
+        /// and embedding) takes a free port. heraldd defaults to `127.0.0.1:8080`.
+        public var trackingAddress: String = "127.0.0.1:0"
+        /// Tracking signing keys `KEYID:SECRET`, the first signs; when empty, a key is
+        /// generated once and kept in the database.
+        public var trackingKeys: [String] = []
+        /// How tracking events are batched, and the machine-open window.
+        public var trackingRecorder: TrackingRecorder.Configuration = .defaults
 
         public init(
             grpcAddress: String = "127.0.0.1:50051",

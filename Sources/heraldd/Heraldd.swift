@@ -26,6 +26,19 @@ struct Heraldd: AsyncParsableCommand {
     @Option(name: .customLong("tracking-url"), help: "Base URL of the tracking endpoint in rendered links (env HERALD_TRACKING_URL).")
     var trackingURL: String = ProcessInfo.processInfo.environment["HERALD_TRACKING_URL"] ?? "http://127.0.0.1:8080"
 
+    @Option(name: .customLong("tracking-address"), help: "host:port of the tracking HTTP endpoint: open pixel, clicks, unsubscribe (env HERALD_TRACKING_ADDRESS).")
+    var trackingAddress: String = ProcessInfo.processInfo.environment["HERALD_TRACKING_ADDRESS"] ?? "127.0.0.1:8080"
+
+    @Option(
+        name: .customLong("tracking-key"),
+        help: ArgumentHelp(
+            "A tracking token signing key KEYID:SECRET, repeatable; the first signs, all verify (env HERALD_TRACKING_KEYS, comma-separated).",
+            discussion: "KEYID is 1-32 of A-Z a-z 0-9 - _; SECRET is at least 16 bytes. With no key, heraldd generates a random key once and keeps it in the database, so tokens stay valid across restarts."))
+    var trackingKeys: [String] = []  // HERALD_TRACKING_KEYS is read in run(): a default would print the secrets in --help.
+
+    @Option(name: .customLong("machine-open-seconds"), help: "An open within this many seconds of the send counts as a machine open (env HERALD_MACHINE_OPEN_SECONDS).")
+    var machineOpenSeconds: Int = Int(ProcessInfo.processInfo.environment["HERALD_MACHINE_OPEN_SECONDS"] ?? "") ?? 5
+
     @Option(name: .customLong("smtp"), help: "An SMTP relay HOST:PORT, repeatable (env HERALD_SMTP, comma-separated); none: a capture relay on loopback.")
     var smtp: [String] = (ProcessInfo.processInfo.environment["HERALD_SMTP"] ?? "").split(separator: ",").map(String.init)
 
@@ -74,6 +87,7 @@ struct Heraldd: AsyncParsableCommand {
         guard let url = URL(string: trackingURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
               url.host?.isEmpty == false
         else { throw ValidationError("--tracking-url must be an absolute http(s) URL (got '\(trackingURL)')") }
+        guard machineOpenSeconds >= 0 else { throw ValidationError("--machine-open-seconds must not be negative") }
     }
 
     func run() async throws {
@@ -104,6 +118,11 @@ struct Heraldd: AsyncParsableCommand {
         // at most this many messages (issue 5's crash bound).
         configuration.sending.maxInFlight = smtpMaxSessions
         configuration.sending.maxPerDomain = smtpMaxPerDomain
+        configuration.trackingAddress = trackingAddress
+        configuration.trackingKeys = trackingKeys.isEmpty
+            ? (ProcessInfo.processInfo.environment["HERALD_TRACKING_KEYS"] ?? "").split(separator: ",").map(String.init)
+            : trackingKeys
+        configuration.trackingRecorder.machineOpenWindowSeconds = machineOpenSeconds
         let server = HeraldServer(configuration: configuration, logger: logger)
         do {
             try await server.run(handleTerminationSignals: true) { grpc in

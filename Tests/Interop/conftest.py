@@ -27,6 +27,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 GRPC_PROTO = "/usr/share/grpc-proto"
 REFERENCE = os.environ.get("HERALD_REFERENCE") == "1"
 collect_ignore_glob = ["_gen/*"]  # generated test_pb2.py files are not tests
+# Every heraldd a test starts opens its tracking HTTP endpoint on a free port unless
+# the test passes --tracking-address (heraldd's default, 8080, would collide between
+# the servers of one run and with anything else on the machine).
+os.environ["HERALD_TRACKING_ADDRESS"] = "127.0.0.1:0"
 
 
 # --- stub generation -------------------------------------------------------------

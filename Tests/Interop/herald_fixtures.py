@@ -76,11 +76,14 @@ class Heraldd:
         binary = os.path.join(bin_dir(), "heraldd")
         for _ in range(attempts):
             self.port = free_port()
+            # The tracking endpoint on a free port too, unless the test chose one.
+            tracking = [] if "--tracking-address" in self.extra_args else [
+                "--tracking-address", f"127.0.0.1:{free_port()}"]
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(
                     [binary, "--grpc-address", f"127.0.0.1:{self.port}", "--database", self.database,
                      "--capture-dir", os.path.join(os.path.dirname(os.path.abspath(self.database)), "outbox"),
-                     "--shutdown-grace", "2", *self.extra_args],
+                     "--shutdown-grace", "2", *tracking, *self.extra_args],
                     stdout=log, stderr=subprocess.STDOUT)
             if self._wait_ready(timeout):
                 return self

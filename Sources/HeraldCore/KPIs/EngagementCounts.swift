@@ -2,13 +2,15 @@
 /// KPIs (the sending half comes from the ledger, ``SendingCounts``).
 ///
 /// Distinct counts (`opens`, `machineOpens`, `clicks`, `unsubscribes`, bounces,
-/// complaints) count recipients (ledger rows), each at most once; `totalOpens` and
-/// `totalClicks` count every recorded event.
+/// complaints) count recipients (ledger rows), each at most once (`opens` and
+/// `machineOpens` are disjoint); `totalOpens` and `totalClicks` count every recorded
+/// event.
 public struct EngagementCounts: Hashable, Sendable {
-    /// Recipients who opened at least once.
+    /// Recipients with at least one human open (an open not counted as a machine open).
     public var opens: Int
-    /// Recipients with at least one open counted as a machine open (a mail privacy
-    /// proxy's fetch, or an open within seconds of delivery).
+    /// Recipients whose opens are all machine opens (a mail privacy proxy's or scanner's
+    /// fetch, or an open within seconds of the send); a later human open moves the
+    /// recipient to ``opens``. `opens + machineOpens` is every recipient who opened.
     public var machineOpens: Int
     /// Every recorded open.
     public var totalOpens: Int

@@ -10,6 +10,11 @@ struct ByteCount: ByteSink {
         if !sawLineBreak { sawLineBreak = bytes.contains { $0 == 0x0A || $0 == 0x0D } }
     }
 
+    mutating func measureOnly(_ count: Int) -> Bool {
+        self.count += count
+        return true
+    }
+
     mutating func write(byte: UInt8) {
         count += 1
         if byte == 0x0A || byte == 0x0D { sawLineBreak = true }

@@ -5,9 +5,15 @@ protocol ByteSink {
     mutating func write(_ bytes: UnsafeBufferPointer<UInt8>)
     /// Appends one byte.
     mutating func write(byte: UInt8)
+    /// Counts `count` bytes (none a line break) without their values, when this sink
+    /// only measures; returns false (doing nothing) when it keeps bytes.
+    mutating func measureOnly(_ count: Int) -> Bool
 }
 
 extension ByteSink {
+    /// Keeps bytes: false.
+    mutating func measureOnly(_ count: Int) -> Bool { false }
+
     /// Appends bytes.
     mutating func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { write($0) }

@@ -31,6 +31,8 @@ struct MessageWriter {
     private var parents = 0
     /// The percent-encoded tracking id, made on first use.
     private var encodedID: [UInt8]?
+    /// The buffer signed URLs are made in, reused for each URL of the message.
+    private var urlScratch: [UInt8] = []
 
     init(profile: Profile, trackingID: String, urls: TrackingURLs) {
         self.profile = profile
@@ -177,8 +179,18 @@ struct MessageWriter {
                 urls.appendUnsigned(action, encodedID: encodedID!, to: &out)
             }
         } else {
-            let url = urls.options.url(action, trackingID: trackingID)
-            if escape { HTMLEscaping.append(url, to: &out) } else { out.write(url) }
+            // Measuring only (the preparation's size check): the length without the MAC.
+            if !(escape && urls.baseNeedsEscaping), let length = urls.signedLength(action, trackingID: trackingID),
+               out.measureOnly(length) {
+                return
+            }
+            urlScratch.removeAll(keepingCapacity: true)
+            urls.appendSigned(action, trackingID: trackingID, to: &urlScratch)
+            if escape {
+                urlScratch.withUnsafeBufferPointer { HTMLEscaping.append($0, to: &out) }
+            } else {
+                out.write(urlScratch)
+            }
         }
     }
 }

@@ -1,8 +1,10 @@
 import HeraldCore
 
 /// The tracking URLs of a delivery's messages: ``RenderingOptions/url(_:trackingID:)``,
-/// made as bytes without intermediate strings when the signer is
-/// ``UnsignedTrackingTokens`` (`<base>/<letter>/<percent-encoded id>.<suffix>`).
+/// made as bytes without intermediate strings: when the signer is
+/// ``UnsignedTrackingTokens`` (`<base>/<letter>/<percent-encoded id>.<suffix>`) here,
+/// otherwise through ``TrackingTokenSigner/appendToken(trackingID:action:to:)`` (the
+/// HMAC signer writes its token straight into the buffer).
 struct TrackingURLs: Sendable {
     let options: RenderingOptions
     /// Whether the signer is ``UnsignedTrackingTokens`` (URLs are made here).
@@ -39,6 +41,25 @@ struct TrackingURLs: Sendable {
             out.write(byte: UInt8(ascii: "c"))
             Self.appendDecimal(index, to: &out)
         }
+    }
+
+    /// The length of `<base>/<letter>/<token>` when the signer knows its tokens' length
+    /// (and promises they need no HTML escaping).
+    func signedLength(_ action: TrackingAction, trackingID: String) -> Int? {
+        options.signer.tokenLength(trackingID: trackingID, action: action).map { base.count + 3 + $0 }
+    }
+
+    /// Appends `<base>/<letter>/<token>` of a signed token to `out`.
+    func appendSigned(_ action: TrackingAction, trackingID: String, to out: inout [UInt8]) {
+        out.append(contentsOf: base)
+        out.append(UInt8(ascii: "/"))
+        switch action {
+        case .open: out.append(UInt8(ascii: "o"))
+        case .click: out.append(UInt8(ascii: "c"))
+        case .unsubscribe: out.append(UInt8(ascii: "u"))
+        }
+        out.append(UInt8(ascii: "/"))
+        options.signer.appendToken(trackingID: trackingID, action: action, to: &out)
     }
 
     /// `String(value)`'s bytes.

@@ -36,7 +36,7 @@ extension DeliveryService {
             try delivery.validate()
             try await deliveries.createDelivery(delivery)
             var response = Herald_V1_CreateDeliveryResponse()
-            response.delivery = delivery.proto
+            response.delivery = try await withKPIs(delivery)
             return response
         }
     }
@@ -47,7 +47,7 @@ extension DeliveryService {
             throw HeraldError.notFound("delivery '\(id)' not found")
         }
         var response = Herald_V1_GetDeliveryResponse()
-        response.delivery = delivery.proto
+        response.delivery = try await withKPIs(delivery)
         return response
     }
 
@@ -63,7 +63,7 @@ extension DeliveryService {
         }
         let page = try await deliveries.listDeliveries(states: states, after: after, limit: limit)
         var response = Herald_V1_ListDeliveriesResponse()
-        response.deliveries = page.items.map(\.proto)
+        for delivery in page.items { response.deliveries.append(try await withKPIs(delivery)) }
         response.nextPageToken = PageToken.encode(page.nextCursor, kind: Self.pageTokenKind)
         return response
     }
@@ -96,7 +96,7 @@ extension DeliveryService {
                 _ = try await preparations.discardStalePreparation(deliveryID: id, updatedAt: updated.updateTime)
             }
             var response = Herald_V1_UpdateDeliveryResponse()
-            response.delivery = updated.proto
+            response.delivery = try await withKPIs(updated)
             return response
         }
     }

@@ -7,7 +7,7 @@ public import Logging
 ///
 /// The RPCs come in groups, each in its own file with its own `register…(into:)`:
 /// CRUD (`DeliveryService+CRUD.swift`), preparation (`DeliveryService+Preparation.swift`)
-/// and sending (`DeliveryService+Sending.swift`). ``register(into:)`` registers every group.
+/// sending (`DeliveryService+Sending.swift`) and KPIs (`DeliveryService+KPIs.swift`). ``register(into:)`` registers every group.
 public struct DeliveryService: Sendable {
     /// The listing name inside ListDeliveries page tokens.
     static let pageTokenKind = "deliveries"
@@ -17,16 +17,19 @@ public struct DeliveryService: Sendable {
     let engine: PreparationEngine
     let sending: SendingEngine?
     let ledger: (any SendingStore)?
+    let kpis: KPIBoard?
     let idempotency: Idempotency
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
     /// Creates the service over its stores and the preparation engine (which the caller
     /// owns: it recovers and shuts it down), the sending engine and its ledger (the
-    /// sending RPCs answer UNAVAILABLE without them); `now` is the clock (the system's by default).
+    /// sending RPCs answer UNAVAILABLE without them), the KPI board (which the caller runs;
+    /// without it WatchKpis answers UNAVAILABLE and deliveries carry no live KPIs); `now`
+    /// is the clock (the system's by default).
     public init(
         deliveries: any DeliveryStore, preparations: any PreparationStore, engine: PreparationEngine,
-        sending: SendingEngine? = nil, ledger: (any SendingStore)? = nil,
+        sending: SendingEngine? = nil, ledger: (any SendingStore)? = nil, kpis: KPIBoard? = nil,
         idempotency: any IdempotencyStore, logger: Logger, now: (@Sendable () -> Timestamp)? = nil
     ) {
         let now = now ?? SystemClock.now
@@ -35,6 +38,7 @@ public struct DeliveryService: Sendable {
         self.engine = engine
         self.sending = sending
         self.ledger = ledger
+        self.kpis = kpis
         self.idempotency = Idempotency(store: idempotency, now: now)
         self.now = now
         self.logger = logger
@@ -45,6 +49,7 @@ public struct DeliveryService: Sendable {
         registerCRUD(into: &router)
         registerPreparation(into: &router)
         registerSending(into: &router)
+        registerKPIs(into: &router)
     }
 
     /// The id of a request; `field` names it in the error.

@@ -133,6 +133,59 @@ enum Schema {
                     """
             )
         }
+        migrator.registerMigration("v6: tracking events, per-recipient engagement, engagement totals, tracking keys") { db in
+            // Tracking (see SQLiteStore+TrackingEventStore): `tracking_events` is append-only,
+            // one row per accepted event; `engagement` is the idempotent per-recipient record
+            // (one row per ledger row that had any event: first open and click times, counts,
+            // flags) from which the distinct counts follow; `engagement_totals` keeps each
+            // delivery's counts, moved by the same transaction, so reading them is one row.
+            // `tracking_keys` holds the signing key generated when none is configured.
+            try db.execute(sql: """
+                CREATE TABLE tracking_events (
+                    id INTEGER PRIMARY KEY,
+                    delivery_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    machine INTEGER NOT NULL DEFAULT 0,
+                    link_index INTEGER,
+                    detail TEXT NOT NULL DEFAULT '',
+                    user_agent TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX tracking_events_message ON tracking_events(delivery_id, seq);
+                CREATE TABLE engagement (
+                    delivery_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    first_open_time INTEGER,
+                    first_human_open_time INTEGER,
+                    open_count INTEGER NOT NULL DEFAULT 0,
+                    first_click_time INTEGER,
+                    click_count INTEGER NOT NULL DEFAULT 0,
+                    unsubscribed INTEGER NOT NULL DEFAULT 0,
+                    hard_bounced INTEGER NOT NULL DEFAULT 0,
+                    soft_bounced INTEGER NOT NULL DEFAULT 0,
+                    complained INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (delivery_id, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE engagement_totals (
+                    delivery_id TEXT NOT NULL PRIMARY KEY,
+                    opens INTEGER NOT NULL DEFAULT 0,
+                    machine_opens INTEGER NOT NULL DEFAULT 0,
+                    total_opens INTEGER NOT NULL DEFAULT 0,
+                    clicks INTEGER NOT NULL DEFAULT 0,
+                    total_clicks INTEGER NOT NULL DEFAULT 0,
+                    unsubscribes INTEGER NOT NULL DEFAULT 0,
+                    hard_bounces INTEGER NOT NULL DEFAULT 0,
+                    soft_bounces INTEGER NOT NULL DEFAULT 0,
+                    complaints INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE TABLE tracking_keys (
+                    key_id TEXT NOT NULL PRIMARY KEY,
+                    secret BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }
