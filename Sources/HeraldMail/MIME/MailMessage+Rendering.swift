@@ -39,11 +39,12 @@ extension MailMessage {
             headers.unstructured(name, header.value)
         }
         let boundary = "=_herald_" + String(MessageID.fnv1a(messageID.value), radix: 16)
-            + "_" + String(MessageID.fnv1a(subject + htmlBody), radix: 16)
+            + "_" + String(MessageID.fnv1a(html, continuing: MessageID.fnv1a(subject)), radix: 16)
         headers.raw("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
         headers.end()
 
         var out = headers.bytes
+        headers = HeaderWriter(capacity: 0)  // `out` is now the only owner: no copy on append.
         out.append(contentsOf: "This is a multi-part message in MIME format.\r\n".utf8)
         Self.appendPart(text, subtype: "plain", boundary: boundary, into: &out)
         Self.appendPart(html, subtype: "html", boundary: boundary, into: &out)

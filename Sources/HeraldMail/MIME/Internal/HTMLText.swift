@@ -11,7 +11,7 @@ enum HTMLText {
     static func text(fromHTML html: String) -> String {
         // Works on the UTF-8 bytes: every byte the parser looks for is ASCII, and no byte
         // of a multi-byte sequence is ASCII.
-        var output = TextCollector()
+        var output = TextCollector(capacity: html.utf8.count)
         var skipping: String?
         var linkStack: [String?] = []
         let bytes = Array(html.utf8)
@@ -60,7 +60,12 @@ enum HTMLText {
             var j = i
             while j < bytes.count && bytes[j] != UInt8(ascii: "<") { j += 1 }
             if skipping == nil {
-                output.append(text: decodeEntities(String(decoding: bytes[i..<j], as: UTF8.self)))
+                if bytes[i..<j].contains(UInt8(ascii: "&")) {
+                    output.append(text: decodeEntities(String(decoding: bytes[i..<j], as: UTF8.self)))
+                } else {
+                    // No entity: the bytes go in as they are (the common case, no String made).
+                    output.append(utf8: bytes[i..<j])
+                }
             }
             i = j
         }
@@ -229,27 +234,62 @@ private struct TextCollector {
     private var pendingBreaks = 0
     private var linkTextStart: [Int] = []
 
+    init(capacity: Int) {
+        out.reserveCapacity(capacity)
+    }
+
     mutating func append(text: String) {
-        for scalar in text.unicodeScalars {
-            if Self.isWhitespace(scalar) {
-                pendingSpace = true
+        for scalar in text.unicodeScalars { append(scalar) }
+    }
+
+    /// The same as ``append(text:)`` for valid UTF-8 bytes, ASCII without decoding.
+    mutating func append(utf8 bytes: ArraySlice<UInt8>) {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b < 0x80 {
+                if b == 0x20 || (0x09...0x0D).contains(b) {
+                    pendingSpace = true
+                } else {
+                    flushPending()
+                    out.append(b)
+                }
+                i += 1
                 continue
             }
-            if pendingBreaks > 0 {
-                if !out.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: pendingBreaks)) }
-                pendingBreaks = 0
-                pendingSpace = false
-            } else if pendingSpace {
-                if !out.isEmpty { out.append(UInt8(ascii: " ")) }
-                pendingSpace = false
-            }
-            if scalar.isASCII {
-                out.append(UInt8(scalar.value))
-            } else if scalar == "\u{A0}" {
-                out.append(UInt8(ascii: " "))
-            } else {
-                UTF8.encode(scalar) { out.append($0) }
-            }
+            // A multi-byte scalar (its length from the lead byte; a slice of valid UTF-8
+            // cut at ASCII bytes holds whole scalars).
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            let end = min(i + length, bytes.endIndex)
+            for scalar in String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars { append(scalar) }
+            i = end
+        }
+    }
+
+    private mutating func append(_ scalar: Unicode.Scalar) {
+        if Self.isWhitespace(scalar) {
+            pendingSpace = true
+            return
+        }
+        flushPending()
+        if scalar.isASCII {
+            out.append(UInt8(scalar.value))
+        } else if scalar == "\u{A0}" {
+            out.append(UInt8(ascii: " "))
+        } else {
+            UTF8.encode(scalar) { out.append($0) }
+        }
+    }
+
+    /// Writes the line breaks or the space waiting before the next visible character.
+    private mutating func flushPending() {
+        if pendingBreaks > 0 {
+            if !out.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: pendingBreaks)) }
+            pendingBreaks = 0
+            pendingSpace = false
+        } else if pendingSpace {
+            if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            pendingSpace = false
         }
     }
 
