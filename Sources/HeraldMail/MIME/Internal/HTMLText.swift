@@ -28,7 +28,7 @@ enum HTMLText {
                     i += 1
                     continue
                 }
-                let tag = Tag(String(decoding: bytes[(i + 1)..<end], as: UTF8.self))
+                let tag = Tag.parse(bytes[(i + 1)..<end])
                 i = end + 1
                 if let skipped = skipping {
                     if tag.closing && tag.name == skipped { skipping = nil }
@@ -82,6 +82,81 @@ enum HTMLText {
         var closing: Bool
         var selfClosing: Bool
         var body: String
+        /// The body's bytes when the tag is plain ASCII without CRLF (then a byte is a
+        /// Character and a scalar, and the tag is parsed without building Strings).
+        var asciiBody: ArraySlice<UInt8>?
+
+        /// The tag between `<` and `>`.
+        static func parse(_ raw: ArraySlice<UInt8>) -> Tag {
+            guard raw.allSatisfy({ $0 < 0x80 }), !containsCRLF(raw) else {
+                return Tag(String(decoding: raw, as: UTF8.self))
+            }
+            var s = raw
+            let closing = s.first == UInt8(ascii: "/")
+            if closing { s = s.dropFirst() }
+            let nameEnd = s.firstIndex { isNameEnd($0) } ?? s.endIndex
+            return Tag(
+                name: String(decoding: s[..<nameEnd].map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self),
+                closing: closing, selfClosing: s.last == UInt8(ascii: "/"), body: "", asciiBody: s[nameEnd...]
+            )
+        }
+
+        private init(name: String, closing: Bool, selfClosing: Bool, body: String, asciiBody: ArraySlice<UInt8>?) {
+            self.name = name
+            self.closing = closing
+            self.selfClosing = selfClosing
+            self.body = body
+            self.asciiBody = asciiBody
+        }
+
+        private static func containsCRLF(_ raw: ArraySlice<UInt8>) -> Bool {
+            var previous: UInt8 = 0
+            for b in raw {
+                if previous == 13 && b == 10 { return true }
+                previous = b
+            }
+            return false
+        }
+
+        private static func isNameEnd(_ b: UInt8) -> Bool {
+            b == 32 || b == 9 || b == 10 || b == 13 || b == UInt8(ascii: "/")
+        }
+
+        /// ``attribute(_:)`` over an ASCII body: the same steps on bytes.
+        private static func attribute(_ wanted: String, in chars: ArraySlice<UInt8>) -> String? {
+            func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 10 || b == 13 }
+            let wantedBytes = Array(wanted.utf8)
+            var i = chars.startIndex
+            let n = chars.endIndex
+            while i < n {
+                while i < n && (isSpace(chars[i]) || chars[i] == UInt8(ascii: "/")) { i += 1 }
+                let nameStart = i
+                while i < n && chars[i] != UInt8(ascii: "=") && !isSpace(chars[i]) && chars[i] != UInt8(ascii: "/") { i += 1 }
+                let nameMatches = i - nameStart == wantedBytes.count
+                    && zip(chars[nameStart..<i], wantedBytes).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) == $1 }
+                while i < n && isSpace(chars[i]) { i += 1 }
+                var value: ArraySlice<UInt8> = []
+                if i < n && chars[i] == UInt8(ascii: "=") {
+                    i += 1
+                    while i < n && isSpace(chars[i]) { i += 1 }
+                    if i < n && (chars[i] == UInt8(ascii: "\"") || chars[i] == UInt8(ascii: "'")) {
+                        let quote = chars[i]
+                        let start = i + 1
+                        i = start
+                        while i < n && chars[i] != quote { i += 1 }
+                        value = chars[start..<min(i, n)]
+                        i += 1
+                    } else {
+                        let start = i
+                        while i < n && !isSpace(chars[i]) { i += 1 }
+                        value = chars[start..<i]
+                    }
+                }
+                if nameMatches { return String(decoding: value, as: UTF8.self).trimmingSpaces() }
+                if i == nameStart { i += 1 }
+            }
+            return nil
+        }
 
         init(_ raw: String) {
             var s = Substring(raw)
@@ -95,6 +170,7 @@ enum HTMLText {
 
         /// The value of an attribute (quoted or not), or `nil`.
         func attribute(_ wanted: String) -> String? {
+            if let asciiBody { return Self.attribute(wanted, in: asciiBody) }
             let chars = Array(body.unicodeScalars)
             var i = 0
             while i < chars.count {
