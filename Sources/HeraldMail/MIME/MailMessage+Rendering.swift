@@ -15,7 +15,10 @@ extension MailMessage {
     public func rendered() -> [UInt8] {
         let text = Array((textBody ?? HTMLText.text(fromHTML: htmlBody)).utf8)
         let html = Array(htmlBody.utf8)
-        var headers = HeaderWriter(capacity: 2048 + text.count + html.count * 11 / 10)
+        // Room for the headers and both parts at their quoted-printable worst case (which
+        // the encoder reserves before writing): the buffer is never reallocated.
+        let bodies = text.count + html.count
+        var headers = HeaderWriter(capacity: 2048 + bodies * 3 + bodies * 3 / 25 + 8)
         headers.raw("Date", RFC5322Date.format(date))
         headers.address("From", from)
         headers.address("To", to)
