@@ -326,11 +326,15 @@ private struct TextCollector {
             if b < 0x80 {
                 if b == 0x20 || (0x09...0x0D).contains(b) {
                     pendingSpace = true
+                    i += 1
                 } else {
+                    // A run of visible ASCII goes in at once, after what was pending.
+                    let start = i
+                    i += 1
+                    while i < bytes.endIndex, bytes[i] > 0x20, bytes[i] < 0x80 { i += 1 }
                     flushPending()
-                    out.append(b)
+                    out.append(contentsOf: bytes[start..<i])
                 }
-                i += 1
                 continue
             }
             // A multi-byte scalar (its length from the lead byte; a slice of valid UTF-8
