@@ -163,7 +163,14 @@ public actor SendingEngine {
         guard let delivery = try await deliveries.delivery(id: deliveryID) else {
             throw HeraldError.notFound("delivery '\(deliveryID)' not found")
         }
-        let counts = try await store.sendingCounts(deliveryID: deliveryID)
+        // A running delivery's counts are the run's (kept as committed): no count of the rows.
+        let running = delivery.state == .sending ? runs[deliveryID]?.run : nil
+        let counts: SendingCounts
+        if let kept = running?.counts {
+            counts = kept
+        } else {
+            counts = try await store.sendingCounts(deliveryID: deliveryID)
+        }
         let time = now()
         var progress = SendingProgress(deliveryID: deliveryID, state: delivery.state, counts: counts, updateTime: time)
         if delivery.state == .sending, let run = runs[deliveryID]?.run {

@@ -15,7 +15,10 @@ extension MailMessage {
     public func rendered() -> [UInt8] {
         let text = Array((textBody ?? HTMLText.text(fromHTML: htmlBody)).utf8)
         let html = Array(htmlBody.utf8)
-        var headers = HeaderWriter(capacity: 2048 + text.count + html.count * 11 / 10)
+        // Room for the headers and both parts at their quoted-printable worst case (which
+        // the encoder reserves before writing): the buffer is never reallocated.
+        let bodies = text.count + html.count
+        var headers = HeaderWriter(capacity: 2048 + bodies * 3 + bodies * 3 / 25 + 8)
         headers.raw("Date", RFC5322Date.format(date))
         headers.address("From", from)
         headers.address("To", to)
@@ -39,11 +42,12 @@ extension MailMessage {
             headers.unstructured(name, header.value)
         }
         let boundary = "=_herald_" + String(MessageID.fnv1a(messageID.value), radix: 16)
-            + "_" + String(MessageID.fnv1a(subject + htmlBody), radix: 16)
+            + "_" + String(MessageID.fnv1a(html, continuing: MessageID.fnv1a(subject)), radix: 16)
         headers.raw("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
         headers.end()
 
         var out = headers.bytes
+        headers = HeaderWriter(capacity: 0)  // `out` is now the only owner: no copy on append.
         out.append(contentsOf: "This is a multi-part message in MIME format.\r\n".utf8)
         Self.appendPart(text, subtype: "plain", boundary: boundary, into: &out)
         Self.appendPart(html, subtype: "html", boundary: boundary, into: &out)

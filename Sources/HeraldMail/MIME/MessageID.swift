@@ -53,11 +53,27 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
     private static let hexDigits: [Character] = Array("0123456789ABCDEF")
 
     static func fnv1a(_ s: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = fnv1aBasis
         for byte in s.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
         return hash
+    }
+
+    /// FNV-1a's starting value.
+    static let fnv1aBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// FNV-1a of `hash`'s input followed by `bytes` (`fnv1a(a + b)` is
+    /// `fnv1a(b, continuing: fnv1a(a))`).
+    static func fnv1a(_ bytes: [UInt8], continuing hash: UInt64) -> UInt64 {
+        bytes.withUnsafeBufferPointer { buffer in
+            var hash = hash
+            for byte in buffer {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            return hash
+        }
     }
 }

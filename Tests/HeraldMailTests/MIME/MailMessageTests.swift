@@ -150,6 +150,11 @@ struct MailMessageTests {
             ("Line<br>break<br/>again", "Line\nbreak\nagain"),
             ("<!-- comment <p> -->kept<img src=\"p.gif\" alt=\"\">", "kept"),
             ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+            // Upper-case ASCII tags and attributes, unquoted and quoted values (the tag is parsed on bytes).
+            ("<P CLASS=x>Hi<IMG SRC=p.gif ALT='Logo &amp; co'><A\tHREF = https://x.example/a >go</A></P>", "HiLogo & cogo [https://x.example/a]"),
+            // A non-ASCII tag, and a CRLF inside a tag (parsed as Unicode text: CRLF is one Character, so
+            // `p\r\nclass=x` is the name of an unknown tag).
+            ("<a title=\"é\" href=\"https://x.example/é\">lien é</a><p\r\nclass=x>z</p>", "lien é [https://x.example/é]z"),
         ]
     )
     func htmlToText(html: String, text: String) {

@@ -13,13 +13,16 @@ actor LedgerCommitter {
     private let store: any SendingStore
     private let deliveryID: String
     private let groupSize: Int
+    private let run: SendingRun?
     private var queue: [Waiting] = []
     private var writing = false
 
-    init(store: any SendingStore, deliveryID: String, groupSize: Int) {
+    /// `run`, if given, has its counts moved by every committed transaction.
+    init(store: any SendingStore, deliveryID: String, groupSize: Int, run: SendingRun? = nil) {
         self.store = store
         self.deliveryID = deliveryID
         self.groupSize = max(1, groupSize)
+        self.run = run
     }
 
     /// Returns once `update` is committed; throws the store's error when its
@@ -41,7 +44,9 @@ actor LedgerCommitter {
             let group = Array(queue.prefix(groupSize))
             queue.removeFirst(group.count)
             do {
-                try await store.applyLedgerUpdates(group.map(\.update), deliveryID: deliveryID)
+                let updates = group.map(\.update)
+                try await store.applyLedgerUpdates(updates, deliveryID: deliveryID)
+                run?.committed(updates)
                 for waiting in group { waiting.continuation.resume() }
             } catch {
                 for waiting in group { waiting.continuation.resume(throwing: error) }

@@ -55,7 +55,13 @@ struct SendingJob: Sendable {
 
     func execute() async -> Outcome {
         let clock = ContinuousClock()
-        let committer = LedgerCommitter(store: store, deliveryID: delivery.id, groupSize: configuration.ledgerGroupSize)
+        // Progress reads the run's counts from now on, not the rows (nothing is in flight yet).
+        if let counts = try? await store.sendingCounts(deliveryID: delivery.id) {
+            run.state.withLock { $0.counts = counts }
+        }
+        let committer = LedgerCommitter(
+            store: store, deliveryID: delivery.id, groupSize: configuration.ledgerGroupSize, run: run
+        )
         let interval: Duration? = delivery.rateLimitPerSecond.flatMap { $0 > 0 ? .seconds(1) / $0 : nil }
         var nextSlot = clock.now
         var buffer: [Work] = []

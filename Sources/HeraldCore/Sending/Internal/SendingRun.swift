@@ -14,6 +14,10 @@ final class SendingRun: Sendable {
         var finishing = false
         var inFlight = 0
         var handled = ThroughputWindow()
+        /// The ledger's counts as committed, kept up to date by the run (read once when
+        /// it starts, then moved by each committed transaction): progress reads them
+        /// instead of counting the rows. `nil` until read.
+        var counts: SendingCounts?
     }
 
     let deliveryID: String
@@ -40,6 +44,30 @@ final class SendingRun: Sendable {
     func handled(_ count: Int) {
         let time = ContinuousClock.now - started
         state.withLock { $0.handled.record(count, at: time) }
+    }
+
+    /// The committed counts, when the run keeps them.
+    var counts: SendingCounts? { state.withLock { $0.counts } }
+
+    /// Moves the counts by a committed transaction's updates (each PENDING → SENT or
+    /// FAILED; a retry stays PENDING).
+    func committed(_ updates: [LedgerUpdate]) {
+        state.withLock { state in
+            guard var counts = state.counts else { return }
+            for update in updates {
+                switch update {
+                case .sent:
+                    counts.pending -= 1
+                    counts.sent += 1
+                case .failed:
+                    counts.pending -= 1
+                    counts.failed += 1
+                case .retry:
+                    break
+                }
+            }
+            state.counts = counts
+        }
     }
 
     /// Messages handled per second over the last few seconds.

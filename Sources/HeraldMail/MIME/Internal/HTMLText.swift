@@ -11,7 +11,7 @@ enum HTMLText {
     static func text(fromHTML html: String) -> String {
         // Works on the UTF-8 bytes: every byte the parser looks for is ASCII, and no byte
         // of a multi-byte sequence is ASCII.
-        var output = TextCollector()
+        var output = TextCollector(capacity: html.utf8.count)
         var skipping: String?
         var linkStack: [String?] = []
         let bytes = Array(html.utf8)
@@ -28,7 +28,7 @@ enum HTMLText {
                     i += 1
                     continue
                 }
-                let tag = Tag(String(decoding: bytes[(i + 1)..<end], as: UTF8.self))
+                let tag = Tag.parse(bytes[(i + 1)..<end])
                 i = end + 1
                 if let skipped = skipping {
                     if tag.closing && tag.name == skipped { skipping = nil }
@@ -60,7 +60,12 @@ enum HTMLText {
             var j = i
             while j < bytes.count && bytes[j] != UInt8(ascii: "<") { j += 1 }
             if skipping == nil {
-                output.append(text: decodeEntities(String(decoding: bytes[i..<j], as: UTF8.self)))
+                if bytes[i..<j].contains(UInt8(ascii: "&")) {
+                    output.append(text: decodeEntities(String(decoding: bytes[i..<j], as: UTF8.self)))
+                } else {
+                    // No entity: the bytes go in as they are (the common case, no String made).
+                    output.append(utf8: bytes[i..<j])
+                }
             }
             i = j
         }
@@ -77,6 +82,81 @@ enum HTMLText {
         var closing: Bool
         var selfClosing: Bool
         var body: String
+        /// The body's bytes when the tag is plain ASCII without CRLF (then a byte is a
+        /// Character and a scalar, and the tag is parsed without building Strings).
+        var asciiBody: ArraySlice<UInt8>?
+
+        /// The tag between `<` and `>`.
+        static func parse(_ raw: ArraySlice<UInt8>) -> Tag {
+            guard raw.allSatisfy({ $0 < 0x80 }), !containsCRLF(raw) else {
+                return Tag(String(decoding: raw, as: UTF8.self))
+            }
+            var s = raw
+            let closing = s.first == UInt8(ascii: "/")
+            if closing { s = s.dropFirst() }
+            let nameEnd = s.firstIndex { isNameEnd($0) } ?? s.endIndex
+            return Tag(
+                name: String(decoding: s[..<nameEnd].map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self),
+                closing: closing, selfClosing: s.last == UInt8(ascii: "/"), body: "", asciiBody: s[nameEnd...]
+            )
+        }
+
+        private init(name: String, closing: Bool, selfClosing: Bool, body: String, asciiBody: ArraySlice<UInt8>?) {
+            self.name = name
+            self.closing = closing
+            self.selfClosing = selfClosing
+            self.body = body
+            self.asciiBody = asciiBody
+        }
+
+        private static func containsCRLF(_ raw: ArraySlice<UInt8>) -> Bool {
+            var previous: UInt8 = 0
+            for b in raw {
+                if previous == 13 && b == 10 { return true }
+                previous = b
+            }
+            return false
+        }
+
+        private static func isNameEnd(_ b: UInt8) -> Bool {
+            b == 32 || b == 9 || b == 10 || b == 13 || b == UInt8(ascii: "/")
+        }
+
+        /// ``attribute(_:)`` over an ASCII body: the same steps on bytes.
+        private static func attribute(_ wanted: String, in chars: ArraySlice<UInt8>) -> String? {
+            func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 10 || b == 13 }
+            let wantedBytes = Array(wanted.utf8)
+            var i = chars.startIndex
+            let n = chars.endIndex
+            while i < n {
+                while i < n && (isSpace(chars[i]) || chars[i] == UInt8(ascii: "/")) { i += 1 }
+                let nameStart = i
+                while i < n && chars[i] != UInt8(ascii: "=") && !isSpace(chars[i]) && chars[i] != UInt8(ascii: "/") { i += 1 }
+                let nameMatches = i - nameStart == wantedBytes.count
+                    && zip(chars[nameStart..<i], wantedBytes).allSatisfy { ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) == $1 }
+                while i < n && isSpace(chars[i]) { i += 1 }
+                var value: ArraySlice<UInt8> = []
+                if i < n && chars[i] == UInt8(ascii: "=") {
+                    i += 1
+                    while i < n && isSpace(chars[i]) { i += 1 }
+                    if i < n && (chars[i] == UInt8(ascii: "\"") || chars[i] == UInt8(ascii: "'")) {
+                        let quote = chars[i]
+                        let start = i + 1
+                        i = start
+                        while i < n && chars[i] != quote { i += 1 }
+                        value = chars[start..<min(i, n)]
+                        i += 1
+                    } else {
+                        let start = i
+                        while i < n && !isSpace(chars[i]) { i += 1 }
+                        value = chars[start..<i]
+                    }
+                }
+                if nameMatches { return String(decoding: value, as: UTF8.self).trimmingSpaces() }
+                if i == nameStart { i += 1 }
+            }
+            return nil
+        }
 
         init(_ raw: String) {
             var s = Substring(raw)
@@ -90,6 +170,7 @@ enum HTMLText {
 
         /// The value of an attribute (quoted or not), or `nil`.
         func attribute(_ wanted: String) -> String? {
+            if let asciiBody { return Self.attribute(wanted, in: asciiBody) }
             let chars = Array(body.unicodeScalars)
             var i = 0
             while i < chars.count {
@@ -229,27 +310,66 @@ private struct TextCollector {
     private var pendingBreaks = 0
     private var linkTextStart: [Int] = []
 
+    init(capacity: Int) {
+        out.reserveCapacity(capacity)
+    }
+
     mutating func append(text: String) {
-        for scalar in text.unicodeScalars {
-            if Self.isWhitespace(scalar) {
-                pendingSpace = true
+        for scalar in text.unicodeScalars { append(scalar) }
+    }
+
+    /// The same as ``append(text:)`` for valid UTF-8 bytes, ASCII without decoding.
+    mutating func append(utf8 bytes: ArraySlice<UInt8>) {
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b < 0x80 {
+                if b == 0x20 || (0x09...0x0D).contains(b) {
+                    pendingSpace = true
+                    i += 1
+                } else {
+                    // A run of visible ASCII goes in at once, after what was pending.
+                    let start = i
+                    i += 1
+                    while i < bytes.endIndex, bytes[i] > 0x20, bytes[i] < 0x80 { i += 1 }
+                    flushPending()
+                    out.append(contentsOf: bytes[start..<i])
+                }
                 continue
             }
-            if pendingBreaks > 0 {
-                if !out.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: pendingBreaks)) }
-                pendingBreaks = 0
-                pendingSpace = false
-            } else if pendingSpace {
-                if !out.isEmpty { out.append(UInt8(ascii: " ")) }
-                pendingSpace = false
-            }
-            if scalar.isASCII {
-                out.append(UInt8(scalar.value))
-            } else if scalar == "\u{A0}" {
-                out.append(UInt8(ascii: " "))
-            } else {
-                UTF8.encode(scalar) { out.append($0) }
-            }
+            // A multi-byte scalar (its length from the lead byte; a slice of valid UTF-8
+            // cut at ASCII bytes holds whole scalars).
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            let end = min(i + length, bytes.endIndex)
+            for scalar in String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars { append(scalar) }
+            i = end
+        }
+    }
+
+    private mutating func append(_ scalar: Unicode.Scalar) {
+        if Self.isWhitespace(scalar) {
+            pendingSpace = true
+            return
+        }
+        flushPending()
+        if scalar.isASCII {
+            out.append(UInt8(scalar.value))
+        } else if scalar == "\u{A0}" {
+            out.append(UInt8(ascii: " "))
+        } else {
+            UTF8.encode(scalar) { out.append($0) }
+        }
+    }
+
+    /// Writes the line breaks or the space waiting before the next visible character.
+    private mutating func flushPending() {
+        if pendingBreaks > 0 {
+            if !out.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: "\n"), count: pendingBreaks)) }
+            pendingBreaks = 0
+            pendingSpace = false
+        } else if pendingSpace {
+            if !out.isEmpty { out.append(UInt8(ascii: " ")) }
+            pendingSpace = false
         }
     }
 

@@ -86,7 +86,10 @@ struct HeaderWriter {
     /// encoded-words (RFC 2047 §6.2) and decoders that keep it agree. Whitespace runs in
     /// such a name become single spaces.
     mutating func address(_ name: String, _ mailbox: MailAddress) {
-        let address = Self.sanitizeASCII(mailbox.address).filter { $0 != " " && $0 != "<" && $0 != ">" }
+        var address = Self.sanitizeASCII(mailbox.address)
+        if address.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
+            address = address.filter { $0 != " " && $0 != "<" && $0 != ">" }
+        }
         bytes.append(contentsOf: name.utf8)
         bytes.append(contentsOf: ":".utf8)
         let display = Self.sanitize(mailbox.name ?? "").trimmingSpaces()
@@ -168,6 +171,8 @@ struct HeaderWriter {
 
     /// CR, LF and tabs become spaces; other control characters are dropped.
     static func sanitize(_ s: String) -> String {
+        // Nothing to change without a control character (the bytes of a multi-byte scalar are >= 0x80).
+        if !s.utf8.contains(where: { $0 < 32 || $0 == 127 }) { return s }
         var out = String.UnicodeScalarView()
         for scalar in s.unicodeScalars {
             switch scalar.value {
@@ -181,7 +186,8 @@ struct HeaderWriter {
 
     /// ``sanitize(_:)`` and drops everything that is not printable ASCII.
     static func sanitizeASCII(_ s: String) -> String {
-        String(String.UnicodeScalarView(sanitize(s).unicodeScalars.filter { $0.value >= 32 && $0.value < 127 }))
+        if s.utf8.allSatisfy({ $0 >= 32 && $0 < 127 }) { return s }
+        return String(String.UnicodeScalarView(sanitize(s).unicodeScalars.filter { $0.value >= 32 && $0.value < 127 }))
     }
 
     /// Whether an unstructured value must be encoded: non-ASCII text, something that

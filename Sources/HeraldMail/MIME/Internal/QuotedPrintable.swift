@@ -28,6 +28,15 @@ enum QuotedPrintable {
         let n = text.count
         while i < n {
             let b = text[i]
+            // The common case first: a literal character with room left for it and a
+            // soft break after it (what the general path below decides for it too).
+            if b >= 33 && b <= 126 && b != 61 && column < maxLineLength - 1 {
+                out[o] = b
+                o += 1
+                column += 1
+                i += 1
+                continue
+            }
             if b == 13 || b == 10 {
                 out[o] = 13
                 out[o + 1] = 10
@@ -70,13 +79,17 @@ enum QuotedPrintable {
 
     /// The encoded length of `text` (without soft breaks, which add about 4%).
     static func estimatedLength(_ text: [UInt8]) -> Int {
-        var length = 0
-        for b in text {
-            switch b {
-            case 33...60, 62...126, 32, 9, 13, 10: length += 1
-            default: length += 3
+        let escaped = text.withUnsafeBufferPointer { buffer in
+            var count = 0
+            for b in buffer {
+                switch b {
+                case 33...60, 62...126, 32, 9, 13, 10: break
+                default: count += 1
+                }
             }
+            return count
         }
+        let length = text.count + 2 * escaped
         return length + length / 25
     }
 }

@@ -19,10 +19,11 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             }
             return .needMoreData
         }
-        let length = newline - buffer.readerIndex
-        var line = buffer.readBytes(length: length + 1)!
-        line.removeLast()
-        if line.last == 13 { line.removeLast() }
+        let view = buffer.readableBytesView
+        var end = newline
+        if end > view.startIndex && view[end - 1] == 13 { end -= 1 }
+        let line = Array(view[view.startIndex..<end])
+        buffer.moveReaderIndex(forwardBy: newline - view.startIndex + 1)
         try consume(line, context: context)
         return .continue
     }
@@ -44,15 +45,20 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         if let code, code != lineCode {
             throw SMTPError(.protocolError, "reply code changed within a multi-line reply (\(code) then \(lineCode))")
         }
-        var text = line.count > 4 ? String(decoding: line[4...], as: UTF8.self) : ""
+        let rest = line.count > 4 ? line[4...] : []
+        var text: String
         if code == nil {
             code = lineCode
-            if let (enhancedCode, rest) = Self.splitEnhancedCode(text, replyClass: c0) {
+            if let (enhancedCode, after) = Self.splitEnhancedCode(rest, replyClass: c0) {
                 enhanced = enhancedCode
-                text = rest
+                text = after
+            } else {
+                text = String(decoding: rest, as: UTF8.self)
             }
-        } else if let enhanced, text.utf8.starts(with: enhanced.utf8) {
-            text = String(decoding: text.utf8.dropFirst(enhanced.utf8.count).drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
+        } else if let enhanced, rest.starts(with: enhanced.utf8) {
+            text = String(decoding: rest.dropFirst(enhanced.utf8.count).drop { $0 == UInt8(ascii: " ") }, as: UTF8.self)
+        } else {
+            text = String(decoding: rest, as: UTF8.self)
         }
         lines.append(text)
         if lines.count > Self.maxLines {
@@ -72,8 +78,11 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
 
     /// `("5.1.1", "user unknown")` from `"5.1.1 user unknown"` when the class matches
     /// (parsed on the UTF-8 bytes: this runs for every reply).
-    static func splitEnhancedCode(_ text: String, replyClass: Int) -> (String, String)? {
-        let bytes = Array(text.utf8)
+    static func splitEnhancedCode(_ text: ArraySlice<UInt8>, replyClass: Int) -> (String, String)? {
+        text.withUnsafeBufferPointer { splitEnhancedCode($0, replyClass: replyClass) }
+    }
+
+    private static func splitEnhancedCode(_ bytes: UnsafeBufferPointer<UInt8>, replyClass: Int) -> (String, String)? {
         let tokenEnd = bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.count
         guard tokenEnd >= 5, bytes[0] == UInt8(ascii: "0") + UInt8(replyClass), bytes[1] == UInt8(ascii: ".") else {
             return nil
@@ -92,6 +101,9 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         guard i == tokenEnd else { return nil }
         var restStart = tokenEnd
         while restStart < bytes.count, bytes[restStart] == UInt8(ascii: " ") { restStart += 1 }
-        return (String(decoding: bytes[..<tokenEnd], as: UTF8.self), String(decoding: bytes[restStart...], as: UTF8.self))
+        return (
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[..<tokenEnd]), as: UTF8.self),
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[restStart...]), as: UTF8.self)
+        )
     }
 }
