@@ -81,6 +81,19 @@ def test_demo_runs_to_the_end_and_cleans_up():
         # Herald counted what the audience did: its KPIs after the tracking endpoint recorded it.
         assert re.search(rf"opens counted\s+{opens} \(", out), out[-2000:]
         assert re.search(rf"clicks counted\s+{clicks} \(", out), out[-2000:]
+        # The live KPI view (plain lines off a terminal, as `herald kpis --watch` prints
+        # them) ran while the audience fetched, and ended once it counted every fetch.
+        sending = out.split("== Sending to the capture relay (live KPIs)")[1].split("== Summary")[0]
+        views = re.findall(r"^\S+ ([A-Z_]+)  delivered (\d+)/(\d+) \([\d.]+%\)  opens (\d+) \([\d.]+%\)"
+                           r"  clicks (\d+) \([\d.]+%\)  failed \d+  pending \d+  [\d.]+ msg/s$", sending, re.M)
+        assert views, sending[-2000:]
+        seen_opens = [int(v[3]) for v in views]
+        seen_clicks = [int(v[4]) for v in views]
+        assert seen_opens == sorted(seen_opens) and seen_clicks == sorted(seen_clicks), views
+        state, delivered, total, last_opens, last_clicks = views[-1]
+        assert state == "COMPLETED" and int(delivered) == int(total) == sent, views[-1]
+        assert (int(last_opens), int(last_clicks)) == (opens, clicks), (views[-1], opens, clicks)
+        assert re.search(rf"audience: \d+ messages read, {opens} opens and {clicks} clicks fetched, 0 failed", sending)
     assert re.search(r"heraldd stopped \(exit 0\)", out), out[-1000:]
     assert pid_is_gone(pid), "the demo left its heraldd running"
     shutil.rmtree(os.path.dirname(captured.group(2)), ignore_errors=True)
@@ -263,6 +276,12 @@ def test_on_a_terminal_the_live_views_redraw_in_place():
         # Redrawn in place: cursor movements and carriage returns, not one line per update.
         assert "\x1b[" in view and view.replace("\r\n", "\n").count("\r") >= 1, view[-1500:]
     assert "PERSONALIZING" in preparing and "COMPLETED" in sending
+    # The sending shows the KPI view of `herald kpis --watch`, with the audience below it.
+    for row in ("Delivered", "Opens", "Clicks", "msg/s", "audience: "):
+        assert row in sending, (row, sending[-1500:])
+    last_opens = re.findall(r"Opens\S*\s+\S*[█░]+\S*\s+[\d.]+%\s+(\d+)", sending)
+    fetched = re.search(r"simulated audience: (\d+) opens and (\d+) clicks fetched", screen)
+    assert last_opens and fetched and int(last_opens[-1]) == int(fetched.group(1)), (last_opens[-3:], sending[-1500:])
     assert re.search(r"state\S*\s+\S*COMPLETED", screen)
     pid = int(re.search(r"heraldd pid (\d+)", screen).group(1))
     assert pid_is_gone(pid)

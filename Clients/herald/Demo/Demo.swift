@@ -14,8 +14,8 @@ struct Demo: AsyncParsableCommand {
             embedded defaults: a SQLite file, the capture relay writing every message to \
             <folder>/outbox, and the tracking endpoint on a free loopback port when that heraldd \
             has one. Imports generated profiles, creates a personalized delivery with typology \
-            rules, prepares it with the live progress view and sends it with the live sending \
-            view while a simulated audience opens and clicks the tracking links of the captured \
+            rules, prepares it with the live progress view and sends it with the live KPI view \
+            (herald kpis --watch) while a simulated audience opens and clicks the tracking links of the captured \
             messages; ends with a summary and stops heraldd (also on Ctrl-C). The folder is kept.
             """
     )
@@ -104,56 +104,69 @@ struct Demo: AsyncParsableCommand {
         let audience = server.trackingBase.map { base in
             SimulatedAudience(.init(outbox: server.outbox, trackingBase: base, openRate: openRate, clickRate: clickRate))
         }
-        Self.step("Sending to the capture relay (live)" + (audience == nil ? "" : ", the simulated audience reading along"))
+        Self.step("Sending to the capture relay (live KPIs)" + (audience == nil ? "" : ", the simulated audience reading along"))
         let audienceResult = try await sendAlongsideAudience(id: id, server: server, audience: audience)
 
         Self.step("Summary")
         try await summary(id: id, server: server, audience: audienceResult)
     }
 
-    /// Sends the delivery with the live sending view while `audience` (when there is a
-    /// tracking endpoint) reads the outbox and fetches tracking URLs concurrently; then
-    /// waits for the audience to finish, showing its progress.
+    /// Sends the delivery (SendDelivery) and shows the live KPI view of `herald kpis
+    /// --watch` while `audience` (when there is a tracking endpoint) reads the outbox and
+    /// fetches tracking URLs concurrently, so that opens and clicks move as it goes. The
+    /// view ends once the delivery is final, the audience has acted on every message, and
+    /// the KPIs count every open and click it fetched (or 5 s after the audience ended,
+    /// whichever comes first); returns the audience's counts.
     private func sendAlongsideAudience(id: String, server: DemoServer, audience: SimulatedAudience?) async throws -> SimulatedAudience.Progress? {
-        guard let audience else {
-            let sending = try Send.parse([id, "--watch", "--server", server.address])
-            try await sending.run()
-            return nil
+        let connection = try ConnectionOptions.parse(["--server", server.address])
+        var request = Herald_V1_SendDeliveryRequest()
+        request.deliveryId = id
+        _ = try await connection.withClient { client in
+            try await client.call(Herald_V1_DeliveryService.sendDelivery, request, options: connection.callOptions)
         }
-        return try await withThrowingTaskGroup(of: SimulatedAudience.Progress?.self) { group in
-            group.addTask { await audience.run() }
-            do {
-                let sending = try Send.parse([id, "--watch", "--server", server.address])
-                try await sending.run()
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            audience.finishWhenIdle()
-            Self.step("Simulated audience: \(Int(openRate * 100))% open, \(Int(clickRate * 100))% click")
-            group.addTask {
-                // Progress while the audience finishes (cancelled when it is done).
-                let interactive = Terminal.stdoutIsTerminal
-                while !Task.isCancelled {
-                    if interactive {
-                        print("\r\u{1B}[2K" + Self.audienceLine(audience.progress), terminator: "")
-                        fflush(nil)
-                    }
-                    try? await Task.sleep(for: .milliseconds(250))
-                }
-                return nil
-            }
-            var result: SimulatedAudience.Progress?
-            while let finished = try await group.next() {
-                if let finished {
-                    result = finished
+        if audience != nil {
+            print("audience: \(Int(openRate * 100))% of the recipients open, \(Int(clickRate * 100))% click")
+        }
+        fflush(nil)  // the view writes to the descriptor directly
+        let ended = AudienceEnd()
+        let view = KPIView(json: false, interactive: Terminal.stdoutIsTerminal) {
+            audience.map { Self.audienceLine($0.progress) } ?? "(Ctrl-C to stop)"
+        }
+        let watch = KPIWatch(connection: connection, reconnect: try ReconnectOptions.parse([]), deliveryId: id)
+        let stop: @Sendable (Herald_V1_KpiUpdate?) -> Bool = { update in
+            guard let update, [.completed, .failed, .cancelled].contains(update.state) else { return false }
+            guard let audience else { return true }
+            audience.finishWhenIdle()  // every message is in the outbox
+            guard let (progress, time) = ended.value else { return false }
+            let kpis = update.kpis ?? Herald_V1_DeliveryKpis()
+            let counted = Int(kpis.opens + kpis.machineOpens) >= progress.opensFetched && Int(kpis.clicks) >= progress.clicksFetched
+            return counted || ContinuousClock.now >= time + .seconds(5)
+        }
+        let last: Herald_V1_KpiUpdate?
+        if let audience {
+            last = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { ended.set(await audience.run()) }
+                do {
+                    let last = try await watch.run(view: view, until: stop)
+                    audience.finishWhenIdle()
+                    try await group.waitForAll()
+                    return last
+                } catch {
                     group.cancelAll()
+                    throw error
                 }
             }
-            if Terminal.stdoutIsTerminal { print("\r\u{1B}[2K", terminator: "") }
-            if let result { print(Self.audienceLine(result)) }
-            return result
+        } else {
+            last = try await watch.run(view: view, until: stop)
         }
+        let state = last?.state ?? .unspecified
+        guard state == .completed else {
+            throw Failure.other("the sending of '\(id)' ended with the delivery \(Output.shortName(state, prefix: "DELIVERY_STATE_"))")
+        }
+        Terminal.printNote("delivery '\(id)' is COMPLETED")
+        let result = ended.value?.progress
+        if let result { print(Self.audienceLine(result)) }
+        return result
     }
 
     private func createDelivery(_ server: DemoServer) async throws -> String {

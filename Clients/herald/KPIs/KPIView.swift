@@ -11,10 +11,15 @@ final class KPIView {
     private let live: LiveView?
     private var latest: [String: Herald_V1_KpiUpdate] = [:]
     private var order: [String] = []
+    private let footer: () -> String
 
-    init(json: Bool, interactive: Bool) {
+    /// A view printing JSON lines when `json`, redrawing in place when `interactive`
+    /// (a terminal), plain lines otherwise. `footer` gives the text after the update
+    /// time on the redrawn block's last line.
+    init(json: Bool, interactive: Bool, footer: @escaping () -> String = { "(Ctrl-C to stop)" }) {
         self.json = json
         self.live = !json && interactive ? LiveView() : nil
+        self.footer = footer
     }
 
     /// Shows updates once (no --watch): JSON lines, or each delivery's block.
@@ -45,7 +50,7 @@ final class KPIView {
             if !block.isEmpty { block.append("") }
             block += Self.block(update)
         }
-        block.append(Terminal.styled("updated \(Output.time(update.updateTime))  (Ctrl-C to stop)", .dim))
+        block.append(Terminal.styled("updated \(Output.time(update.updateTime))  " + footer(), .dim))
         live.update(block: block)
     }
 

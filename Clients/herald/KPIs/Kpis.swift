@@ -36,19 +36,10 @@ struct Kpis: AsyncParsableCommand {
             view.showOnce(updates)
             return
         }
-        var request = Herald_V1_WatchKpisRequest()
-        request.deliveryId = id ?? ""
         if !connection.json && !Terminal.stdoutIsTerminal && id == nil {
             Terminal.printNote("watching every active delivery (Ctrl-C to stop)")
         }
-        try await reconnect.run(connection) { client, progressed in
-            try await client.stream(Herald_V1_DeliveryService.watchKpis, request) { stream in
-                for try await message in stream {
-                    progressed()
-                    view.show(message.update ?? Herald_V1_KpiUpdate())
-                }
-            }
-        }
+        try await KPIWatch(connection: connection, reconnect: reconnect, deliveryId: id).run(view: view)
     }
 
     /// The current KPIs of the delivery, or of every active one, as KpiUpdate messages.
