@@ -38,7 +38,7 @@ struct KPIServiceTests {
             typology.rateLimitPerSecond = 20
             delivery.typology = typology
             let id = try await client.createDelivery(delivery).id
-            try await client.kpiPrepareUntilReady(id)
+            try await client.prepareUntilReady(id)
 
             let ready = try await client.getDelivery(id)
             #expect(ready.kpis?.toDeliver == Int64(profiles))
@@ -267,51 +267,10 @@ private func withKPIHerald<R: Sendable>(
     configuration.sending = SendingEngine.Configuration(
         maxInFlight: 2, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50), batchSize: 2
     )
-    let server = HeraldServer(configuration: configuration, logger: quietLogger)
-    let (started, continuation) = AsyncStream<GRPCServer>.makeStream()
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            defer { continuation.finish() }
-            try await server.run { continuation.yield($0) }
-        }
-        var iterator = started.makeAsyncIterator()
-        guard let grpc = await iterator.next() else {
-            try await group.waitForAll()
-            throw RPCError(code: .internal, message: "the server stopped before it started")
-        }
-        let client = GRPCClient(target: "127.0.0.1:\(grpc.port)")
-        do {
-            let result = try await body(client)
-            await client.close()
-            grpc.beginGracefulShutdown()
-            try await group.waitForAll()
-            return result
-        } catch {
-            await client.close()
-            grpc.beginGracefulShutdown()
-            try await group.waitForAll()
-            throw error
-        }
-    }
+    return try await withHerald(configuration: configuration, body)
 }
 
 extension GRPCClient {
-    /// Prepares a delivery and waits until its preparation ended READY.
-    fileprivate func kpiPrepareUntilReady(_ id: String) async throws {
-        var request = Herald_V1_PrepareDeliveryRequest()
-        request.deliveryId = id
-        _ = try await call(Herald_V1_DeliveryService.prepareDelivery, request)
-        for _ in 0..<600 {
-            let state = try await getDelivery(id).state
-            if state != .preparing {
-                #expect(state == .ready)
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the preparation did not end")
-    }
-
     /// Reads a WatchKpis stream (at most 60 s) until `done` returns true for an update,
     /// then leaves (cancels the stream).
     fileprivate func watchKPIs(_ id: String, _ done: @Sendable (Herald_V1_KpiUpdate) -> Bool) async throws {

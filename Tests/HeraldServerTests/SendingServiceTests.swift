@@ -204,53 +204,10 @@ private func withSendingHerald<R: Sendable>(
         maxInFlight: 8, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50),
         domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50), batchSize: 10
     )
-    let server = HeraldServer(configuration: configuration, logger: quietLogger)
-    let (started, continuation) = AsyncStream<GRPCServer>.makeStream()
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            defer { continuation.finish() }
-            try await server.run { continuation.yield($0) }
-        }
-        var iterator = started.makeAsyncIterator()
-        guard let grpc = await iterator.next() else {
-            try await group.waitForAll()
-            throw RPCError(code: .internal, message: "the server stopped before it started")
-        }
-        let client = GRPCClient(target: "127.0.0.1:\(grpc.port)")
-        do {
-            let result = try await body(client)
-            await client.close()
-            grpc.beginGracefulShutdown()
-            try await group.waitForAll()
-            return result
-        } catch {
-            await client.close()
-            grpc.beginGracefulShutdown()
-            try await group.waitForAll()
-            throw error
-        }
-    }
+    return try await withHerald(configuration: configuration, body)
 }
 
 extension GRPCClient {
-    /// Prepares a delivery and waits until its preparation ended READY.
-    fileprivate func prepareUntilReady(_ id: String) async throws {
-        var request = Herald_V1_PrepareDeliveryRequest()
-        request.deliveryId = id
-        _ = try await call(Herald_V1_DeliveryService.prepareDelivery, request)
-        var get = Herald_V1_GetDeliveryRequest()
-        get.deliveryId = id
-        for _ in 0..<600 {
-            let state = try await call(Herald_V1_DeliveryService.getDelivery, get).delivery?.state
-            if state != .preparing {
-                #expect(state == .ready)
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the preparation did not end")
-    }
-
     /// Every ledger row of a delivery with one of `statuses`, in pages of 7.
     fileprivate func allMessages(_ id: String, statuses: [Herald_V1_MessageStatus]) async throws -> [Herald_V1_DeliveryMessage] {
         var request = Herald_V1_ListMessagesRequest()

@@ -35,7 +35,7 @@ struct TrackingServiceTests {
                 """
             delivery.content = content
             let id = try await client.createDelivery(delivery).id
-            try await client.trackingPrepareUntilReady(id)
+            try await client.prepareUntilReady(id)
             var send = Herald_V1_SendDeliveryRequest()
             send.deliveryId = id
             _ = try await client.call(Herald_V1_DeliveryService.sendDelivery, send)
@@ -127,7 +127,7 @@ struct TrackingServiceTests {
 
             // The next preparation excludes the quarantined address with cause 9.
             let next = try await client.createDelivery(deliveryMessage(name: "Next"))
-            try await client.trackingPrepareUntilReady(next.id)
+            try await client.prepareUntilReady(next.id)
             var exclusions = Herald_V1_ListExclusionsRequest()
             exclusions.deliveryId = next.id
             let excluded = try await client.call(Herald_V1_DeliveryService.listExclusions, exclusions).exclusions
@@ -168,51 +168,10 @@ private func withTrackingHerald<R: Sendable>(
     )
     configuration.smtpRelays = ["127.0.0.1:\(relayPort)"]
     configuration.trackingKeys = [TrackingServiceTests.key]
-    let server = HeraldServer(configuration: configuration, logger: quietLogger)
-    let (started, continuation) = AsyncStream<GRPCServer>.makeStream()
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            defer { continuation.finish() }
-            try await server.run { continuation.yield($0) }
-        }
-        var iterator = started.makeAsyncIterator()
-        guard let grpc = await iterator.next() else {
-            try await group.waitForAll()
-            throw RPCError(code: .internal, message: "the server stopped before it started")
-        }
-        let client = GRPCClient(target: "127.0.0.1:\(grpc.port)")
-        do {
-            let result = try await body(client)
-            await client.close()
-            grpc.beginGracefulShutdown()
-            try await group.waitForAll()
-            return result
-        } catch {
-            await client.close()
-            grpc.beginGracefulShutdown()
-            try await group.waitForAll()
-            throw error
-        }
-    }
+    return try await withHerald(configuration: configuration, body)
 }
 
 extension GRPCClient {
-    /// Prepares a delivery and waits until its preparation ended READY.
-    fileprivate func trackingPrepareUntilReady(_ id: String) async throws {
-        var request = Herald_V1_PrepareDeliveryRequest()
-        request.deliveryId = id
-        _ = try await call(Herald_V1_DeliveryService.prepareDelivery, request)
-        for _ in 0..<600 {
-            let state = try await getDelivery(id).state
-            if state != .preparing {
-                #expect(state == .ready)
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the preparation did not end")
-    }
-
     /// Waits until a sending delivery completed.
     fileprivate func trackingWaitUntilSent(_ id: String) async throws {
         for _ in 0..<1200 {

@@ -40,6 +40,14 @@ func withHerald<R: Sendable>(
     // The default capture relay writes beside the database, never into the working tree.
     let databaseDirectory = databasePath.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
     configuration.captureDirectory = (databaseDirectory.isEmpty ? "." : databaseDirectory) + "/default-outbox"
+    return try await withHerald(configuration: configuration, body)
+}
+
+/// Runs a real `HeraldServer` with `configuration` (its gRPC address should be
+/// `127.0.0.1:0`), hands a connected client to `body`, then shuts both down gracefully.
+func withHerald<R: Sendable>(
+    configuration: HeraldServer.Configuration, _ body: (GRPCClient) async throws -> R
+) async throws -> R {
     let server = HeraldServer(configuration: configuration, logger: quietLogger)
     let (started, continuation) = AsyncStream<GRPCServer>.makeStream()
     return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -190,6 +198,22 @@ extension GRPCClient {
         request.pageSize = pageSize
         request.pageToken = pageToken
         return try await call(Herald_V1_DeliveryService.listDeliveries, request)
+    }
+
+    /// Prepares a delivery and waits (at most 30 s) until its preparation ended, expecting READY.
+    func prepareUntilReady(_ id: String) async throws {
+        var request = Herald_V1_PrepareDeliveryRequest()
+        request.deliveryId = id
+        _ = try await call(Herald_V1_DeliveryService.prepareDelivery, request)
+        for _ in 0..<600 {
+            let state = try await getDelivery(id).state
+            if state != .preparing {
+                #expect(state == .ready)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the preparation did not end")
     }
 }
 
