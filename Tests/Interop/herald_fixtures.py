@@ -136,3 +136,25 @@ def make_temp_dir():
 
 def remove_dir(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def wait_for(predicate, timeout, what):
+    """Polls `predicate` every 50 ms until it holds; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ledger(pb, deliveries, did):
+    """Every ledger row of a delivery, through ListMessages pages of 1,000."""
+    s = pb.delivery_service_pb2
+    rows, token = [], ""
+    while True:
+        page = deliveries.ListMessages(s.ListMessagesRequest(delivery_id=did, page_size=1000, page_token=token), timeout=30)
+        rows += list(page.messages)
+        token = page.next_page_token
+        if not token:
+            return rows

@@ -10,11 +10,12 @@ import email.policy
 import importlib
 import os
 import threading
-import time
 
 import grpc
 import pytest
 from aiosmtpd.controller import Controller
+
+from herald_fixtures import ledger, wait_for
 
 import herald_fixtures as hf
 
@@ -90,26 +91,6 @@ def prepared_delivery(pb, profiles, deliveries):
     assert final.state == pb.preparation_pb2.PREPARATION_STATE_SUCCEEDED, final
     assert final.kpis.to_deliver == POPULATION
     return did
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def ledger(pb, deliveries, did):
-    s = pb.delivery_service_pb2
-    rows, token = [], ""
-    while True:
-        page = deliveries.ListMessages(s.ListMessagesRequest(delivery_id=did, page_size=1000, page_token=token), timeout=30)
-        rows += list(page.messages)
-        token = page.next_page_token
-        if not token:
-            return rows
 
 
 def test_kill_during_sending_resumes_and_sends_each_message_once(pb, relay, workdir):

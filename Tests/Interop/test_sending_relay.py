@@ -22,6 +22,8 @@ import grpc
 import pytest
 from aiosmtpd.controller import Controller
 
+from herald_fixtures import ledger, wait_for
+
 import herald_fixtures as hf
 
 pytestmark = pytest.mark.skipif(os.environ.get("HERALD_REFERENCE") == "1",
@@ -78,26 +80,6 @@ def prepared_delivery(pb, profiles, deliveries, population, rate, domains=5):
     assert final.state == pb.preparation_pb2.PREPARATION_STATE_SUCCEEDED, final
     assert final.kpis.to_deliver == population
     return did
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def ledger(pb, deliveries, did):
-    s = pb.delivery_service_pb2
-    rows, token = [], ""
-    while True:
-        page = deliveries.ListMessages(s.ListMessagesRequest(delivery_id=did, page_size=1000, page_token=token), timeout=30)
-        rows += list(page.messages)
-        token = page.next_page_token
-        if not token:
-            return rows
 
 
 def test_relay_down_mid_delivery_then_back_completes_once(pb, workdir):
