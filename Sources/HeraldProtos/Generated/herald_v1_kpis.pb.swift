@@ -12,10 +12,11 @@ public struct Herald_V1_DeliveryKpis: Sendable, Equatable, Hashable {
     /// Messages that preparation kept for sending.
     public var toDeliver: Int64 = 0
 
-    /// Messages handed to the relay (accepted or not) at least once.
+    /// Messages the relay accepted (ledger SENT) and not reported as hard
+    /// bounces since; sent + failed + pending + cancelled = to_deliver.
     public var sent: Int64 = 0
 
-    /// Messages accepted by the relay.
+    /// Sent messages not reported as soft bounces since.
     public var delivered: Int64 = 0
 
     /// Messages that failed for good (5xx, retries exhausted, expired...).

@@ -39,11 +39,12 @@ struct  Herald__V1__DeliveryKpis
    */
   int64_t to_deliver;
   /*
-   * Messages handed to the relay (accepted or not) at least once.
+   * Messages the relay accepted (ledger SENT) and not reported as hard
+   * bounces since; sent + failed + pending + cancelled = to_deliver.
    */
   int64_t sent;
   /*
-   * Messages accepted by the relay.
+   * Sent messages not reported as soft bounces since.
    */
   int64_t delivered;
   /*
