@@ -92,7 +92,7 @@ public struct TrackingEndpoint: Sendable {
         let fastPath = OpenPixelFastPath(tokens: tokens, recorder: recorder, now: now)
         let app = Application(
             router: router,
-            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [OpenPixelChannelHandler(fastPath: fastPath)])),
+            server: HTTPServerBuilder { responder in TrackingHTTP1Channel(responder: responder, fastPath: fastPath) },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 onStarted(handle, channel.localAddress?.port ?? port)

@@ -1,31 +1,32 @@
 import HeraldCore
-import Hummingbird
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
-/// The open-pixel fast path, in each tracking connection's pipeline between the HTTP
-/// codec and Hummingbird: a `GET /o/<token>` that arrives while Hummingbird has no request
-/// of this connection in progress is answered here, on the event loop, with no task,
-/// router or response writer: the token is verified on the spot (a bad one answers 404
-/// at once), the open goes to the ``TrackingRecorder`` with a callback, and the answer is
-/// written when the recorder's commit group completes (``EventLoopMailbox``: one wake-up
-/// per event loop per group). The answer is the same as Hummingbird's route gives
-/// (``Handlers/open(_:_:)``), and comes after the commit as there.
+/// The open-pixel fast path, in each tracking connection's pipeline between the HTTP/1
+/// codec and Hummingbird (``TrackingHTTP1Channel``): a `GET /o/<token>` that arrives
+/// while Hummingbird has no request of this connection in progress is answered here, on
+/// the event loop, with no task, router or response writer: the token is verified on
+/// the spot (a bad one answers 404 at once), the open goes to the ``TrackingRecorder``
+/// with a callback, and the answer is written when the recorder's commit group
+/// completes (``EventLoopMailbox``: one wake-up per event loop per group). The answer is
+/// the same as Hummingbird's route gives (``Handlers/open(_:_:)``), and comes after the
+/// commit as there.
 ///
 /// Everything else is passed on to Hummingbird untouched. Answers stay in request
 /// order: while a fast-path open waits for its commit, what arrives next (a pipelined
-/// request, an error) is held back, and reading pauses, until the answer is written;
-/// while Hummingbird has requests of the connection in progress, opens go to its route
-/// too. A graceful shutdown (`ChannelShouldQuiesceEvent`) waits for the open in
-/// progress to be answered; `Connection: close` closes after the answer, as Hummingbird does.
+/// request, an error) is held back until the answer is written, and reading pauses
+/// while anything is held back; while Hummingbird has requests of the connection in
+/// progress, opens go to its route too. A graceful shutdown (`ChannelShouldQuiesceEvent`)
+/// waits for the open in progress to be answered; `Connection: close` closes after the
+/// answer, as Hummingbird does.
 final class OpenPixelChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum Held {
-        case part(HTTPRequestPart)
+        case part(HTTPServerRequestPart)
         case error(any Error)
     }
 
@@ -101,13 +102,13 @@ final class OpenPixelChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func process(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
-        case .head(let request):
-            if forwarded == 0, !quiesced, let token = OpenPixelFastPath.openToken(request) {
+        case .head(let head):
+            if forwarded == 0, !quiesced, let token = OpenPixelFastPath.openToken(head) {
                 open = Open(
-                    token: token, userAgent: request.headerFields[.userAgent] ?? "",
-                    closeAfter: request.headerFields[.connection] == "close"
+                    token: token, userAgent: OpenPixelFastPath.field("User-Agent", of: head.headers) ?? "",
+                    closeAfter: OpenPixelFastPath.field("Connection", of: head.headers) == "close"
                 )
             } else {
                 forwarded += 1
@@ -182,21 +183,21 @@ final class OpenPixelChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func answer(_ answer: Answer, context: ChannelHandlerContext) {
         let closeAfter = open?.closeAfter ?? false
         open = nil
-        var head: HTTPResponse
+        var head: HTTPResponseHead
         var body: ByteBuffer?
         switch answer {
         case .pixel:
-            head = HTTPResponse(status: .ok, headerFields: fastPath.pixelFields)
+            head = HTTPResponseHead(version: .http1_1, status: .ok, headers: fastPath.pixelHeaders)
             body = fastPath.pixelBody
         case .notFound:
-            head = HTTPResponse(status: .notFound, headerFields: fastPath.notFoundFields)
+            head = HTTPResponseHead(version: .http1_1, status: .notFound, headers: fastPath.notFoundHeaders)
             body = fastPath.notFoundBody
         case .failure:
-            head = HTTPResponse(status: .internalServerError, headerFields: fastPath.failureFields)
+            head = HTTPResponseHead(version: .http1_1, status: .internalServerError, headers: fastPath.failureHeaders)
         }
-        head.headerFields[.date] = HTTPDate.now
+        head.headers.add(name: "Date", value: HTTPDate.now)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         if closeAfter {
             context.close(promise: nil)

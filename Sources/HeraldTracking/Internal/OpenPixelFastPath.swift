@@ -1,6 +1,6 @@
 import HeraldCore
-import Hummingbird
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// What the open-pixel fast path (``OpenPixelChannelHandler``, one per connection) shares:
@@ -15,16 +15,18 @@ final class OpenPixelFastPath: Sendable {
 
     /// The pixel's body and its headers but the date.
     let pixelBody = ByteBuffer(bytes: TrackingEndpoint.pixel)
-    let pixelFields: HTTPFields = [
-        .contentType: "image/gif", .cacheControl: Handlers.noCache, .expires: "0", .contentLength: "\(TrackingEndpoint.pixel.count)",
-    ]
+    let pixelHeaders = HTTPHeaders([
+        ("Content-Type", "image/gif"), ("Cache-Control", Handlers.noCache), ("Expires", "0"),
+        ("Content-Length", "\(TrackingEndpoint.pixel.count)"),
+    ])
     /// The 404 of an unknown, forged or foreign token.
     let notFoundBody = ByteBuffer(string: Handlers.notFoundText)
-    let notFoundFields: HTTPFields = [
-        .contentType: "text/plain; charset=utf-8", .cacheControl: Handlers.noCache, .contentLength: "\(Handlers.notFoundText.utf8.count)",
-    ]
+    let notFoundHeaders = HTTPHeaders([
+        ("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", Handlers.noCache),
+        ("Content-Length", "\(Handlers.notFoundText.utf8.count)"),
+    ])
     /// What Hummingbird answers when a handler throws (here: the recorder failed).
-    let failureFields: HTTPFields = [.contentLength: "0"]
+    let failureHeaders = HTTPHeaders([("Content-Length", "0")])
 
     init(tokens: HMACTrackingTokens, recorder: TrackingRecorder, now: @escaping @Sendable () -> Timestamp) {
         self.tokens = tokens
@@ -46,13 +48,22 @@ final class OpenPixelFastPath: Sendable {
     /// The token of a request the fast path takes: `GET /o/<token>` where the token is
     /// only unreserved URL characters (no query, no percent-encoding, no further
     /// segment). Anything else goes to Hummingbird's router, which answers it the same way.
-    static func openToken(_ request: HTTPRequest) -> Substring? {
-        guard request.method == .get, let path = request.path, path.utf8.count > 3, path.utf8.starts(with: "/o/".utf8) else {
-            return nil
-        }
-        let token = path.dropFirst(3)
+    static func openToken(_ head: HTTPRequestHead) -> Substring? {
+        guard head.method == .GET, head.uri.utf8.count > 3, head.uri.utf8.starts(with: "/o/".utf8) else { return nil }
+        let token = head.uri.dropFirst(3)
         guard token.utf8.allSatisfy(isUnreserved) else { return nil }
         return token
+    }
+
+    /// A header as swift-http-types reads it (what Hummingbird's route sees): the values
+    /// of every field of that name joined with `, `, or nil.
+    static func field(_ name: String, of headers: HTTPHeaders) -> String? {
+        let values = headers[name]
+        switch values.count {
+        case 0: return nil
+        case 1: return values[0]
+        default: return values.joined(separator: ", ")
+        }
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {
