@@ -11,14 +11,16 @@ struct TrackingBatch {
     private var totals: [String: EngagementCounts] = [:]
     private var changed: Set<String> = []
     private(set) var ledgerChanged: Set<String> = []
-    /// Each recipient the batch touched: its send time and record, read once (one
-    /// indexed lookup of the ledger row and its engagement row), moved by each of its
-    /// events, written back once by ``finish()``. The transaction is the only writer of
+    /// Each recipient the batch touched: its send time and record, taken once from the
+    /// ``TrackingRecipientCache`` or else read (one indexed lookup of the ledger row
+    /// joined with its engagement row), moved by each of its events, written back once
+    /// by ``finish()``. The transaction is the only writer of
     /// `engagement`, so the record read at the first event stays exact for the batch.
     private var recipients: [RecipientKey: Recipient] = [:]
     private let lookup: RawStatement
     private let insertEvent: RawStatement
     private let writeRecord: RawStatement
+    private let cache: TrackingRecipientCache
 
     private struct RecipientKey: Hashable {
         var deliveryID: String
@@ -30,9 +32,10 @@ struct TrackingBatch {
         var record: Record
     }
 
-    init(db: Database, machineOpenWindow: Int64) throws {
+    init(db: Database, machineOpenWindow: Int64, cache: TrackingRecipientCache) throws {
         self.db = db
         self.machineOpenWindow = machineOpenWindow
+        self.cache = cache
         lookup = RawStatement(try db.cachedStatement(sql: """
             SELECT m.sent_time, e.first_open_time, e.first_human_open_time, e.open_count, e.first_click_time, e.click_count,
                 e.unsubscribed, e.hard_bounced, e.soft_bounced, e.complained
@@ -52,7 +55,7 @@ struct TrackingBatch {
     }
 
     /// The per-recipient record.
-    private struct Record {
+    struct Record: Sendable {
         var firstOpen: Int64?
         var firstHumanOpen: Int64?
         var openCount: Int64 = 0
@@ -158,9 +161,15 @@ struct TrackingBatch {
     }
 
     /// Writes the record of every recipient the batch touched and the totals of the
-    /// deliveries whose counts changed; returns those totals.
+    /// deliveries whose counts changed; returns those totals. The recipients with a send
+    /// time go into the cache once the transaction commits.
     func finish() throws -> [String: EngagementCounts] {
+        var committed: [(deliveryID: String, sequence: Int, entry: TrackingRecipientCache.Entry)] = []
+        committed.reserveCapacity(recipients.count)
         for (key, recipient) in recipients {
+            if let sentTime = recipient.sentTime {
+                committed.append((key.deliveryID, key.sequence, TrackingRecipientCache.Entry(sentTime: sentTime, record: recipient.record)))
+            }
             let r = recipient.record
             try writeRecord.bind(1, key.deliveryID)
             try writeRecord.bind(2, Int64(key.sequence))
@@ -174,6 +183,9 @@ struct TrackingBatch {
             try writeRecord.bind(10, r.softBounced ? 1 : 0)
             try writeRecord.bind(11, r.complained ? 1 : 0)
             try writeRecord.run()
+        }
+        if !committed.isEmpty {
+            db.afterNextTransaction(onCommit: { [cache, committed] _ in cache.store(committed) })
         }
         var result: [String: EngagementCounts] = [:]
         for deliveryID in changed {
@@ -203,9 +215,12 @@ struct TrackingBatch {
         return counts
     }
 
-    /// The ledger row's send time and the engagement record of a recipient, or nil when
-    /// no ledger row has this key.
+    /// The ledger row's send time and the engagement record of a recipient (cached, else
+    /// read), or nil when no ledger row has this key.
     private func recipient(_ key: RecipientKey) throws -> Recipient? {
+        if let cached = cache.entry(deliveryID: key.deliveryID, sequence: key.sequence) {
+            return Recipient(sentTime: cached.sentTime, record: cached.record)
+        }
         try lookup.bind(1, key.deliveryID)
         try lookup.bind(2, Int64(key.sequence))
         defer { lookup.reset() }
