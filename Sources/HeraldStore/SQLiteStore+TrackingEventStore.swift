@@ -6,9 +6,11 @@ public import HeraldCore
 /// writer: events are applied one after the other, so whether an event is a recipient's
 /// first open or click is decided exactly, whatever arrives concurrently.
 ///
-/// Per event: one row appended to `tracking_events`; the recipient's `engagement` row
-/// (first open, first human open and first click times, counts, flags) rewritten; the
-/// delivery's `engagement_totals` moved by the difference (written once per batch).
+/// Per event: one row appended to `tracking_events`. Per recipient of the batch: its
+/// message's send time and its `engagement` row (first open, first human open and first
+/// click times, counts, flags), from the ``TrackingRecipientCache`` or else one lookup of
+/// its ledger row joined with its engagement row; the engagement row is rewritten once at
+/// the end of the batch. Per delivery: `engagement_totals` moved by the difference (written once per batch).
 ///
 /// Opens are split into human and machine per recipient: `opens` counts recipients with
 /// at least one human open, `machine_opens` those whose opens all look automatic (so a
@@ -21,13 +23,13 @@ extension SQLiteStore: TrackingEventStore {
         do {
             // Synchronous: GRDB runs the transaction on the calling (writer) thread.
             return try pool.write { db in
-                var batch = TrackingBatch(db: db, machineOpenWindow: window)
+                var batch = try TrackingBatch(db: db, machineOpenWindow: window, cache: trackingRecipients)
                 var outcomes: [TrackingBatchResult.Outcome] = []
                 outcomes.reserveCapacity(events.count)
                 for event in events {
                     outcomes.append(try batch.apply(event))
                 }
-                let engagement = try batch.writeTotals()
+                let engagement = try batch.finish()
                 return TrackingBatchResult(outcomes: outcomes, engagement: engagement, ledgerChanged: batch.ledgerChanged)
             }
         } catch {

@@ -50,6 +50,8 @@ public final class SQLiteStore: Sendable {
     public let path: String
     let pool: DatabasePool
     let logger: Logger
+    /// The tracking recorder's recipients, kept between its batches.
+    let trackingRecipients = TrackingRecipientCache()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     ///

@@ -1,5 +1,6 @@
 public import HeraldCore
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
 import ServiceLifecycle
@@ -17,6 +18,9 @@ import Synchronization
 /// A token that does not verify (``HMACTrackingTokens/verify(_:)``), that is of another
 /// action than the path's, or whose message is not in the ledger answers 404 and records
 /// nothing. Each answer is sent after its event is committed (``TrackingRecorder``).
+///
+/// Opens, the bulk of the traffic, take a fast path on the event loop
+/// (``OpenPixelChannelHandler``): same answers, same guarantees, no task per request.
 public struct TrackingEndpoint: Sendable {
     /// Where and how the endpoint listens.
     public struct Configuration: Sendable {
@@ -85,8 +89,10 @@ public struct TrackingEndpoint: Sendable {
         router.get("/u/:token") { request, context in try await handlers.unsubscribePage(request, context) }
         router.post("/u/:token") { request, context in try await handlers.unsubscribe(request, context) }
         let handle = Handle()
+        let fastPath = OpenPixelFastPath(tokens: tokens, recorder: recorder, now: now)
         let app = Application(
             router: router,
+            server: HTTPServerBuilder { responder in TrackingHTTP1Channel(responder: responder, fastPath: fastPath) },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 onStarted(handle, channel.localAddress?.port ?? port)

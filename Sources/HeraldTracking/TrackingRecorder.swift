@@ -33,9 +33,25 @@ public final class TrackingRecorder: Sendable {
         }
     }
 
+    /// Who waits for a group of events: an async caller, or a callback (the open-pixel
+    /// fast path of the tracking endpoint, which answers on its event loop).
+    private enum Waiter {
+        case continuation(CheckedContinuation<[TrackingBatchResult.Outcome], any Error>)
+        case callback(@Sendable (Result<TrackingBatchResult.Outcome, any Error>) -> Void)
+
+        func resume(_ result: Result<ArraySlice<TrackingBatchResult.Outcome>, any Error>) {
+            switch self {
+            case .continuation(let continuation):
+                continuation.resume(with: result.map(Array.init))
+            case .callback(let callback):
+                callback(result.map { $0.first ?? .unknownMessage })
+            }
+        }
+    }
+
     private struct Pending {
         var events: [TrackingEvent]
-        var continuation: CheckedContinuation<[TrackingBatchResult.Outcome], any Error>
+        var waiter: Waiter
     }
 
     private struct State {
@@ -78,18 +94,29 @@ public final class TrackingRecorder: Sendable {
     public func record(_ events: [TrackingEvent]) async throws -> [TrackingBatchResult.Outcome] {
         guard !events.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
-            let (wake, refused) = state.withLock { state -> (Bool, Bool) in
-                guard !state.finished else { return (false, true) }
-                state.pending.append(Pending(events: events, continuation: continuation))
-                state.pendingEvents += events.count
-                defer { state.writerSleeping = false }
-                return (state.writerSleeping, false)
-            }
-            if refused {
-                continuation.resume(throwing: HeraldError(code: .unavailable, message: "the tracking recorder is shut down"))
-            }
-            if wake { wakeUp.signal() }
+            enqueue(Pending(events: events, waiter: .continuation(continuation)))
         }
+    }
+
+    /// Records one event without suspending: `completion` gets its outcome once it is
+    /// committed (or the error), on the writer thread, so it must return at once (the
+    /// tracking endpoint's open pixels hand the answer to their event loop).
+    public func record(_ event: TrackingEvent, completion: @escaping @Sendable (Result<TrackingBatchResult.Outcome, any Error>) -> Void) {
+        enqueue(Pending(events: [event], waiter: .callback(completion)))
+    }
+
+    private func enqueue(_ pending: Pending) {
+        let (wake, refused) = state.withLock { state -> (Bool, Bool) in
+            guard !state.finished else { return (false, true) }
+            state.pending.append(pending)
+            state.pendingEvents += pending.events.count
+            defer { state.writerSleeping = false }
+            return (state.writerSleeping, false)
+        }
+        if refused {
+            pending.waiter.resume(.failure(HeraldError(code: .unavailable, message: "the tracking recorder is shut down")))
+        }
+        if wake { wakeUp.signal() }
     }
 
     /// The writer loop, on a thread of its own: runs until ``shutdown()`` and everything
@@ -157,7 +184,7 @@ public final class TrackingRecorder: Sendable {
             result = try store.recordTrackingEvents(events, machineOpenWindowSeconds: configuration.machineOpenWindowSeconds)
         } catch {
             logger.error("cannot record tracking events", metadata: ["herald.error": "\(error)", "herald.events": "\(events.count)"])
-            for group in groups { group.continuation.resume(throwing: error) }
+            for group in groups { group.waiter.resume(.failure(error)) }
             return
         }
         state.withLock { state in
@@ -167,7 +194,7 @@ public final class TrackingRecorder: Sendable {
         var offset = 0
         for group in groups {
             let end = offset + group.events.count
-            group.continuation.resume(returning: Array(result.outcomes[offset..<end]))
+            group.waiter.resume(.success(result.outcomes[offset..<end]))
             offset = end
         }
         for (deliveryID, counts) in result.engagement {

@@ -7,8 +7,11 @@ struct Handlers: Sendable {
     let endpoint: TrackingEndpoint
 
     private static let pixelBuffer = ByteBuffer(bytes: TrackingEndpoint.pixel)
-    private static let noCache = "no-cache, no-store, must-revalidate"
+    static let noCache = "no-cache, no-store, must-revalidate"
+    static let notFoundText = "not found\n"
 
+    /// The route of opens that ``OpenPixelChannelHandler`` leaves to Hummingbird (those
+    /// arriving while a request of the same connection is in progress).
     func open(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let (message, action) = verified(context), action == .open else { return Self.notFound }
         let agent = request.headers[.userAgent] ?? ""
@@ -90,7 +93,7 @@ struct Handlers: Sendable {
         Response(
             status: .notFound,
             headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: noCache],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: "not found\n"))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: notFoundText))
         )
     }
 
