@@ -39,6 +39,10 @@ extension SQLiteStore: PreparationStore {
                 arguments += [limit]
                 var rows: [TargetRow] = []
                 rows.reserveCapacity(limit)
+                // The projected columns are kept as bytes when they can be: the profiles
+                // are made by the reader of the rows (see TargetRow.projectedProfile()).
+                let raw = fields?.readsRaw ?? false
+                var projected = ProjectedRows.Builder()
                 // Stepped through the C API: no Row boxing, strings made from the column bytes.
                 let statement = try db.makeStatement(sql: sql)
                 try statement.setArguments(arguments)
@@ -50,13 +54,24 @@ extension SQLiteStore: PreparationStore {
                     for i in 0..<ruleFilters.count where sqlite3_column_int64(handle, Int32(4 + i)) != 0 { bits |= 1 << UInt64(i) }
                     let id = Self.text(handle, 1), email = Self.text(handle, 2)
                     var profile: Profile?
+                    var sourceRow = 0
                     if let fields {
-                        profile = try fields.profile(handle, from: fieldsColumn, id: id, email: email, subscription: subscription)
+                        if raw {
+                            sourceRow = projected.append(
+                                handle, from: fieldsColumn, fields: fields.fields.count, attributes: fields.attributeKeys.count
+                            )
+                        } else {
+                            profile = try fields.profile(handle, from: fieldsColumn, id: id, email: email, subscription: subscription)
+                        }
                     }
                     rows.append(TargetRow(
                         key: sqlite3_column_int64(handle, 0), id: id, email: email,
-                        subscription: subscription, filterMatches: bits, profile: profile
+                        subscription: subscription, filterMatches: bits, profile: profile, profileSourceRow: sourceRow
                     ))
+                }
+                if raw, let fields {
+                    let source = ProjectedRows(projected, fields: fields.fields, attributeKeys: fields.attributeKeys)
+                    for i in rows.indices { rows[i].profileSource = source }
                 }
                 return rows
             }

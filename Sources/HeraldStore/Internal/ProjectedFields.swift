@@ -16,6 +16,11 @@ struct ProjectedFields {
     /// `, profiles.first_name, …` (empty when nothing is read).
     let columns: String
 
+    /// Whether the rows' columns can be kept as bytes (``ProjectedRows``) and made into
+    /// profiles later: not when tags are read (their JSON is decoded as the row is read,
+    /// so that an unreadable value fails the read).
+    var readsRaw: Bool { !fields.contains(.tags) }
+
     init(_ projection: ProfileProjection, _ catalog: AttributeCatalog) {
         fields = projection.fields.compactMap(Field.init(rawValue:)).sorted { $0.rawValue < $1.rawValue }
         let attributes = catalog.keysBySlot.filter { projection.includes(attribute: $0.key) }

@@ -241,8 +241,6 @@ private final class JobContext {
                     exclusionWrite = Task { [exclusions] in try await store.appendExclusions(exclusions, deliveryID: deliveryID) }
                 }
                 let first = candidates.count
-                var profiles: [Profile] = []
-                if render != nil { profiles.reserveCapacity(kept.count) }
                 for (k, i) in kept.enumerated() {
                     var bits = pressureBits[k]
                     let matches = rows[i].filterMatches
@@ -250,9 +248,6 @@ private final class JobContext {
                         bits |= 1 << UInt64(ruleIndex)
                     }
                     candidates.append(key: rows[i].key, id: rows[i].id, email: rows[i].email, ruleBits: bits)
-                    if render != nil {
-                        profiles.append(rows[i].profile ?? Profile(id: rows[i].id, email: rows[i].email, subscription: rows[i].subscription))
-                    }
                 }
                 if let render {
                     // The previous batch's sizes first (candidates are in order), then
@@ -260,7 +255,7 @@ private final class JobContext {
                     if let previous = rendering { collect(await previous.value, first: renderFirst) }
                     renderFirst = first
                     rendering = Self.startRendering(
-                        render, profiles, deliveryID: delivery.id, firstSequence: first + 1, threads: job.threads
+                        render, rows, kept, deliveryID: delivery.id, firstSequence: first + 1, threads: job.threads
                     )
                 }
                 processed += rows.count
@@ -465,25 +460,29 @@ private final class JobContext {
         )
     }
 
-    /// The messages of one batch of targeted profiles, numbered from `firstSequence`,
-    /// rendered on the preparation threads: each one's size, -1 when it failed, and why.
+    /// The messages of the profiles of `rows[kept]`, numbered from `firstSequence`,
+    /// rendered on the preparation threads (which also make the profiles from the rows:
+    /// ``TargetRow/projectedProfile()``): each one's size, -1 when it failed, and why.
     private static func render(
-        _ compiled: any CompiledMessage, _ profiles: [Profile], deliveryID: String, firstSequence: Int,
+        _ compiled: any CompiledMessage, _ rows: [TargetRow], _ kept: [Int], deliveryID: String, firstSequence: Int,
         threads: PreparationThreads
     ) async -> RenderedSizes {
-        let parts = await threads.map(profiles.count) { range -> ([Int32], [(Int, String)]) in
+        let parts = await threads.map(kept.count) { range -> ([Int32], [(Int, String)]) in
             var sizes: [Int32] = []
             var failures: [(Int, String)] = []
             sizes.reserveCapacity(range.count)
-            // Through the buffer: each profile is passed borrowed, not copied out of the array.
-            profiles.withUnsafeBufferPointer { profiles in
-                for i in range {
-                    let identity = MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: firstSequence + i))
+            // Through the buffer: rows are read in place, not copied out of the array.
+            rows.withUnsafeBufferPointer { rows in
+                for j in range {
+                    let i = kept[j]
+                    let profile = rows[i].projectedProfile()
+                        ?? Profile(id: rows[i].id, email: rows[i].email, subscription: rows[i].subscription)
+                    let identity = MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: firstSequence + j))
                     do throws(PersonalizationError) {
-                        sizes.append(Int32(clamping: try compiled.messageSize(profiles[i], identity: identity)))
+                        sizes.append(Int32(clamping: try compiled.messageSize(profile, identity: identity)))
                     } catch {
                         sizes.append(-1)
-                        failures.append((i, error.reason))
+                        failures.append((j, error.reason))
                     }
                 }
             }
@@ -492,12 +491,12 @@ private final class JobContext {
         return RenderedSizes(sizes: parts.flatMap(\.0), failures: parts.flatMap(\.1))
     }
 
-    /// ``render(_:_:deliveryID:firstSequence:threads:)`` in a task of its own.
+    /// ``render(_:_:_:deliveryID:firstSequence:threads:)`` in a task of its own.
     private static func startRendering(
-        _ compiled: any CompiledMessage, _ profiles: [Profile], deliveryID: String, firstSequence: Int,
+        _ compiled: any CompiledMessage, _ rows: [TargetRow], _ kept: [Int], deliveryID: String, firstSequence: Int,
         threads: PreparationThreads
     ) -> Task<RenderedSizes, Never> {
-        Task { await render(compiled, profiles, deliveryID: deliveryID, firstSequence: firstSequence, threads: threads) }
+        Task { await render(compiled, rows, kept, deliveryID: deliveryID, firstSequence: firstSequence, threads: threads) }
     }
 
     /// Appends the sizes of a batch's messages, whose first is candidate `first`.
