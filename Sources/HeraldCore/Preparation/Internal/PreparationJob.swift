@@ -146,13 +146,14 @@ private final class JobContext {
     ///
     /// When the content compiled without error, each batch is read with the profile
     /// fields the templates use and the messages of the profiles that passed the address
-    /// checks are rendered (on the preparation threads, while the next batch is read and
-    /// checked):
-    /// the profiles are read once, and PERSONALIZING keeps the results of the profiles
-    /// the rules kept (the others' are ignored, as if never rendered).
+    /// checks are rendered (on the preparation threads, which also make the profiles from
+    /// the rows, while the next batch is read and checked): the profiles are read once,
+    /// and PERSONALIZING keeps the results of the profiles the rules kept (the others'
+    /// are ignored, as if never rendered).
     private func target(_ audience: AudienceFilter, ruleFilters: [AudienceFilter], filterRuleIndices: [Int]) async throws {
         let start = clock.now
-        // The first batch is read while the target is counted.
+        // The first batch is read while the target is counted, and each next batch while
+        // the one before is checked (one read ahead).
         let store = self.store, batchSize = self.batchSize
         let render: (any CompiledMessage)? = errorCount == 0 ? compiled : nil
         let projection: ProfileProjection? = render == nil ? nil : self.projection
@@ -178,7 +179,6 @@ private final class JobContext {
         var seen = AddressKeySet(minimumCapacity: min(total, 50_000_000))
         candidates.reserveCapacity(min(total, 50_000_000))
         var processed = 0
-        // The next batch is read while this one is checked (one read ahead).
         // One exclusion write in flight, awaited before the next and before leaving.
         var exclusionWrite: Task<Void, any Error>? = nil
         // One batch's rendering in flight (on the preparation threads) while the next
