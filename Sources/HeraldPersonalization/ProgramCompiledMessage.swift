@@ -31,12 +31,12 @@ struct ProgramCompiledMessage: CompiledMessage {
 
     func messageSize(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> Int {
         // Measured, not built: nothing is copied or allocated but the writer's stack.
-        var writer = MessageWriter(profile: profile, trackingID: identity.trackingID, urls: urls)
+        var writer = MessageWriter(trackingID: identity.trackingID, urls: urls)
         var subjectCount = ByteCount(), bodyCount = ByteCount()
         do throws(MessageWriter.NeedsReference) {
-            try writer.write(subject, to: &subjectCount)
-            try writer.write(html, to: &bodyCount)
-            if let text { try writer.write(text, to: &bodyCount) }
+            try writer.write(subject, profile, to: &subjectCount)
+            try writer.write(html, profile, to: &bodyCount)
+            if let text { try writer.write(text, profile, to: &bodyCount) }
         } catch {
             return try reference.render(profile, identity: identity).size
         }
@@ -48,17 +48,17 @@ struct ProgramCompiledMessage: CompiledMessage {
 
     /// The three parts' bytes, or `nil` when the reference path must render the message.
     private func bytes(_ profile: Profile, identity: MessageIdentity) throws(PersonalizationError) -> ([UInt8], [UInt8], [UInt8]?)? {
-        var writer = MessageWriter(profile: profile, trackingID: identity.trackingID, urls: urls)
+        var writer = MessageWriter(trackingID: identity.trackingID, urls: urls)
         var subjectBytes: [UInt8] = [], htmlBytes: [UInt8] = [], textBytes: [UInt8]? = nil
         subjectBytes.reserveCapacity(subject.literalByteCount + 64)
         htmlBytes.reserveCapacity(html.literalByteCount + 512)
         do throws(MessageWriter.NeedsReference) {
-            try writer.write(subject, to: &subjectBytes)
-            try writer.write(html, to: &htmlBytes)
+            try writer.write(subject, profile, to: &subjectBytes)
+            try writer.write(html, profile, to: &htmlBytes)
             if let text {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(text.literalByteCount + 128)
-                try writer.write(text, to: &bytes)
+                try writer.write(text, profile, to: &bytes)
                 textBytes = bytes
             }
         } catch {

@@ -39,27 +39,39 @@ extension SQLiteStore: PreparationStore {
                 arguments += [limit]
                 var rows: [TargetRow] = []
                 rows.reserveCapacity(limit)
+                // The projected columns are kept as bytes when they can be: the profiles
+                // are made by the reader of the rows (see TargetRow.projectedProfile()).
+                let raw = fields?.readsRaw ?? false
+                var projected = ProjectedRows.Builder()
                 // Stepped through the C API: no Row boxing, strings made from the column bytes.
                 let statement = try db.makeStatement(sql: sql)
                 try statement.setArguments(arguments)
                 let handle = statement.sqliteStatement
                 defer { sqlite3_reset(handle) }
                 while try Self.step(handle) {
-                    let subscriptionText = Self.text(handle, 3)
-                    guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
-                        throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
-                    }
+                    let subscription = try Self.subscription(handle, 3)
                     var bits: UInt64 = 0
                     for i in 0..<ruleFilters.count where sqlite3_column_int64(handle, Int32(4 + i)) != 0 { bits |= 1 << UInt64(i) }
                     let id = Self.text(handle, 1), email = Self.text(handle, 2)
                     var profile: Profile?
+                    var sourceRow = 0
                     if let fields {
-                        profile = try fields.profile(handle, from: fieldsColumn, id: id, email: email, subscription: subscription)
+                        if raw {
+                            sourceRow = projected.append(
+                                handle, from: fieldsColumn, fields: fields.fields.count, attributes: fields.attributeKeys.count
+                            )
+                        } else {
+                            profile = try fields.profile(handle, from: fieldsColumn, id: id, email: email, subscription: subscription)
+                        }
                     }
                     rows.append(TargetRow(
                         key: sqlite3_column_int64(handle, 0), id: id, email: email,
-                        subscription: subscription, filterMatches: bits, profile: profile
+                        subscription: subscription, filterMatches: bits, profile: profile, profileSourceRow: sourceRow
                     ))
+                }
+                if raw, let fields {
+                    let source = ProjectedRows(projected, fields: fields.fields, attributeKeys: fields.attributeKeys)
+                    for i in rows.indices { rows[i].profileSource = source }
                 }
                 return rows
             }
@@ -195,17 +207,45 @@ extension SQLiteStore: PreparationStore {
     public func appendExclusions(_ exclusions: [Exclusion], deliveryID: String) async throws {
         guard !exclusions.isEmpty else { return }
         try await write("appendExclusions") { db in
-            let insert = RawStatement(try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO preparation_exclusions (delivery_id, profile_id, address, cause, rule_name)
-                VALUES (?, ?, ?, ?, ?)
-                """))
-            for exclusion in exclusions {
-                try insert.bind(1, deliveryID)
-                try insert.bind(2, exclusion.profileID)
-                try insert.bind(3, exclusion.address)
-                try insert.bind(4, Int64(exclusion.cause.rawValue))
-                try insert.bind(5, exclusion.ruleName)
-                try insert.run()
+            // Rows go in groups of `perStatement` per INSERT (the rest one by one), their
+            // texts bound from one buffer, as in appendMessages.
+            let perStatement = Self.exclusionsPerInsert
+            let columns = "INSERT OR REPLACE INTO preparation_exclusions (delivery_id, profile_id, address, cause, rule_name) VALUES "
+            let row = "(?, ?, ?, ?, ?)"
+            let group = RawStatement(try db.cachedStatement(
+                sql: columns + Array(repeating: row, count: perStatement).joined(separator: ", ")
+            ))
+            let single = RawStatement(try db.cachedStatement(sql: columns + row))
+            defer {
+                group.clearBindings()
+                single.clearBindings()
+            }
+            var arena = TextArena()
+            var start = 0
+            while start < exclusions.count {
+                let grouped = exclusions.count - start >= perStatement
+                let statement = grouped ? group : single
+                let rows = exclusions[start..<(start + (grouped ? perStatement : 1))]
+                arena.removeAll()
+                arena.append(deliveryID)
+                for exclusion in rows {
+                    arena.append(exclusion.profileID)
+                    arena.append(exclusion.address)
+                    arena.append(exclusion.ruleName)
+                }
+                let spans = arena.spans
+                try arena.withBase { base in
+                    for (i, exclusion) in rows.enumerated() {
+                        let offset = Int32(i * 5)
+                        try statement.bind(offset + 1, spans[0], in: base)
+                        try statement.bind(offset + 2, spans[1 + 3 * i], in: base)
+                        try statement.bind(offset + 3, spans[2 + 3 * i], in: base)
+                        try statement.bind(offset + 4, Int64(exclusion.cause.rawValue))
+                        try statement.bind(offset + 5, spans[3 + 3 * i], in: base)
+                    }
+                    try statement.run()
+                }
+                start += rows.count
             }
         }
     }
@@ -233,7 +273,8 @@ extension SQLiteStore: PreparationStore {
         guard !messages.isEmpty else { return }
         try await write("appendMessages") { db in
             // Rows go in groups of `perStatement` per INSERT (the rest one by one): one
-            // statement execution per group instead of per row.
+            // statement execution per group instead of per row; the texts of a group are
+            // bound from one buffer (no copy by SQLite).
             let perStatement = Self.messagesPerInsert
             let columns = "INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time) VALUES "
             let row = "(?, ?, ?, ?, ?, ?, ?)"
@@ -241,30 +282,53 @@ extension SQLiteStore: PreparationStore {
                 sql: columns + Array(repeating: row, count: perStatement).joined(separator: ", ")
             ))
             let single = RawStatement(try db.cachedStatement(sql: columns + row))
-            func bind(_ statement: RawStatement, _ message: PreparedMessage, at offset: Int32) throws {
-                try statement.bind(offset + 1, message.deliveryID)
-                try statement.bind(offset + 2, Int64(message.sequence))
-                try statement.bind(offset + 3, message.profileID)
-                try statement.bind(offset + 4, message.address)
-                try statement.bind(offset + 5, message.trackingID)
-                try statement.bind(offset + 6, message.status.rawValue)
-                if let time = message.statusTime { try statement.bind(offset + 7, time.microsecondsSinceEpoch) } else { try statement.bindNull(offset + 7) }
+            defer {
+                group.clearBindings()
+                single.clearBindings()
             }
+            var arena = TextArena()
             var start = 0
-            while messages.count - start >= perStatement {
-                for i in 0..<perStatement { try bind(group, messages[start + i], at: Int32(i * 7)) }
-                try group.run()
-                start += perStatement
-            }
-            for message in messages[start...] {
-                try bind(single, message, at: 0)
-                try single.run()
+            while start < messages.count {
+                let grouped = messages.count - start >= perStatement
+                let statement = grouped ? group : single
+                let rows = messages[start..<(start + (grouped ? perStatement : 1))]
+                arena.removeAll()
+                for message in rows {
+                    arena.append(message.deliveryID)
+                    arena.append(message.profileID)
+                    arena.append(message.address)
+                    arena.append(message.trackingID)
+                    arena.append(message.status.rawValue)
+                }
+                let spans = arena.spans
+                try arena.withBase { base in
+                    for (i, message) in rows.enumerated() {
+                        let offset = Int32(i * 7), text = 5 * i
+                        try statement.bind(offset + 1, spans[text], in: base)
+                        try statement.bind(offset + 2, Int64(message.sequence))
+                        try statement.bind(offset + 3, spans[text + 1], in: base)
+                        try statement.bind(offset + 4, spans[text + 2], in: base)
+                        try statement.bind(offset + 5, spans[text + 3], in: base)
+                        try statement.bind(offset + 6, spans[text + 4], in: base)
+                        if let time = message.statusTime {
+                            try statement.bind(offset + 7, time.microsecondsSinceEpoch)
+                        } else {
+                            try statement.bindNull(offset + 7)
+                        }
+                    }
+                    try statement.run()
+                }
+                start += rows.count
             }
         }
     }
 
     /// Ledger rows per multi-row INSERT of ``appendMessages(_:)`` (7 parameters a row).
     static let messagesPerInsert = 50
+
+    /// Exclusions per multi-row INSERT of ``appendExclusions(_:deliveryID:)`` (5
+    /// parameters a row).
+    static let exclusionsPerInsert = 50
 
     public func listExclusions(
         deliveryID: String, causes: Set<ExclusionCause>?, after: String?, limit: Int
@@ -408,6 +472,27 @@ extension SQLiteStore: PreparationStore {
             let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "unknown error"
             throw HeraldError.internal("sqlite3_step failed (\(code)): \(message)")
         }
+    }
+
+    /// The bytes of `SUBSCRIBED`, the subscription of nearly every profile.
+    private static let subscribedBytes = Array(Profile.Subscription.subscribed.rawValue.utf8)
+
+    /// Column `index` of the current row as a subscription (compared as bytes, without
+    /// making a string, when it is the usual `SUBSCRIBED`).
+    private static func subscription(_ handle: OpaquePointer, _ index: Int32) throws -> Profile.Subscription {
+        if let bytes = sqlite3_column_text(handle, index), Int(sqlite3_column_bytes(handle, index)) == subscribedBytes.count {
+            var equal = true
+            for (i, byte) in subscribedBytes.enumerated() where bytes[i] != byte {
+                equal = false
+                break
+            }
+            if equal { return .subscribed }
+        }
+        let text = Self.text(handle, index)
+        guard let subscription = Profile.Subscription(rawValue: text) else {
+            throw HeraldError.internal("stored profile has an unknown subscription '\(text)'")
+        }
+        return subscription
     }
 
     /// Column `index` of the current row as text (empty when NULL).

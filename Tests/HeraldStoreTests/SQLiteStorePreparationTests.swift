@@ -41,6 +41,80 @@ struct SQLiteStorePreparationTests {
         }
     }
 
+    @Test("projected profiles of target rows equal the in-memory store's, kept as bytes or made at once (tags)")
+    func projectedProfiles() async throws {
+        try await withTemporaryStore { store, _ in
+            let profiles = (0..<40).map { i in
+                Profile(
+                    id: "p\(String(i + 100))", email: i % 9 == 0 ? "" : "e\(i)@example.com",
+                    firstName: i % 3 == 0 ? "" : "Åsa-\(i) \u{1F600}", lastName: "L\(i)", locale: "sv-SE", timeZone: "Europe/Stockholm",
+                    tags: i % 4 == 0 ? ["vip", "t\(i)"] : [],
+                    // Some profiles lack some attributes (NULL columns); some values are empty.
+                    attributes: (i % 5 == 0 ? [:] : ["city": i % 2 == 0 ? "" : "Lund \(i)"]).merging(["n": String(i)]) { a, _ in a },
+                    subscription: i % 7 == 0 ? .unsubscribed : .subscribed
+                )
+            }
+            _ = try await store.upsertProfiles(profiles, at: now)
+            let memoryProfiles = InMemoryProfileStore()
+            _ = try await memoryProfiles.upsertProfiles(profiles, at: now)
+            let memory = InMemoryPreparationStore(profiles: memoryProfiles)
+            let audience = try AudienceFilter(parsing: "attributes.n >= 3")
+            let rules = [try AudienceFilter(parsing: #"attributes.city = "Lund 7""#)]
+            let projections = [
+                ProfileProjection(fields: ["first_name", "last_name"], attributeKeys: ["city"]),
+                ProfileProjection(fields: ["locale", "time_zone"], allAttributes: true),
+                ProfileProjection(fields: ["tags", "first_name"], attributeKeys: ["n", "missing"]),
+                ProfileProjection(),
+                .all,
+            ]
+            for projection in projections {
+                var cursor: String? = nil
+                var compared = 0
+                while true {
+                    let rows = try await store.targetBatch(
+                        audience: audience, ruleFilters: rules, projection: projection, after: cursor, limit: 8
+                    )
+                    let expected = try await memory.targetBatch(
+                        audience: audience, ruleFilters: rules, projection: projection, after: cursor, limit: 8
+                    )
+                    #expect(rows.map(\.id) == expected.map(\.id))
+                    #expect(rows.map(\.filterMatches) == expected.map(\.filterMatches))
+                    #expect(rows.map { $0.projectedProfile() } == expected.map { $0.projectedProfile() }, "\(projection)")
+                    compared += rows.count
+                    guard let last = rows.last, rows.count == 8 else { break }
+                    cursor = last.id
+                }
+                #expect(compared == 37)
+            }
+        }
+    }
+
+    @Test("exclusions and ledger rows written in multi-row groups and one by one read back exactly")
+    func groupedWrites() async throws {
+        try await withTemporaryStore { store, _ in
+            // 137 = 2 groups of 50 and 37 single rows; empty texts and non-ASCII ones.
+            let causes: [ExclusionCause] = [.duplicate, .excludedByFilter, .controlGroup]
+            let exclusions = (0..<137).map { i in
+                Exclusion(
+                    profileID: "p\(String(i + 1000))", address: i % 10 == 0 ? "" : "ä\(i)@example.com", cause: causes[i % 3],
+                    ruleName: i % 3 == 0 ? "" : "rule-\(i % 3) é"
+                )
+            }
+            try await store.appendExclusions(exclusions, deliveryID: "d")
+            let listed = try await store.listExclusions(deliveryID: "d", causes: nil, after: nil, limit: 1_000).items
+            #expect(listed == exclusions)
+            let messages = (1...123).map { i in
+                PreparedMessage(
+                    deliveryID: "d", sequence: i, profileID: "p\(i)", address: i % 7 == 0 ? "" : "ö\(i)@example.com",
+                    trackingID: "d.\(i)", status: i % 11 == 0 ? .sent : .pending, statusTime: i % 11 == 0 ? now : nil
+                )
+            }
+            try await store.appendMessages(messages)
+            let stored = try await store.listMessages(deliveryID: "d", statuses: nil, after: nil, limit: 1_000).items
+            #expect(stored == messages)
+        }
+    }
+
     @Test("quarantine is case-insensitive; sent counts honour status and period")
     func quarantineAndSent() async throws {
         try await withTemporaryStore { store, _ in

@@ -18,8 +18,9 @@ public protocol PreparationStore: Sendable {
     ) async throws -> [TargetRow]
 
     /// ``targetBatch(audience:ruleFilters:after:limit:)``, each row with its
-    /// ``TargetRow/profile`` holding the fields of `projection` (none when `nil`): the
-    /// preparation renders messages from these rows without reading the profiles again.
+    /// ``TargetRow/projectedProfile()`` holding the fields of `projection` (none when
+    /// `nil`): the preparation renders messages from these rows without reading the
+    /// profiles again.
     func targetBatch(
         audience: AudienceFilter, ruleFilters: [AudienceFilter], projection: ProfileProjection?, after: String?, limit: Int
     ) async throws -> [TargetRow]

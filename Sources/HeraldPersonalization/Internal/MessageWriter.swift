@@ -22,37 +22,41 @@ struct MessageWriter {
     /// with `String(describing:)`): the message is rendered by the reference path.
     struct NeedsReference: Error {}
 
-    let profile: Profile
     let trackingID: String
     let urls: TrackingURLs
-    private var stack: [Value] = [.root]
-    /// How many frames above the bottom root can have children (root or attributes):
-    /// while none, names resolve against the root directly.
+    /// The context stack above its bottom frame, the root (kept implicit: most messages
+    /// open no section, and an empty array allocates nothing).
+    private var stack: [Value] = []
+    /// How many frames of ``stack`` can have children (root or attributes): while none,
+    /// names resolve against the root directly.
     private var parents = 0
     /// The percent-encoded tracking id, made on first use.
     private var encodedID: [UInt8]?
+    /// The length of the percent-encoded tracking id, computed on first use (measuring
+    /// needs no bytes).
+    private var encodedIDLength: Int?
     /// The buffer signed URLs are made in, reused for each URL of the message.
     private var urlScratch: [UInt8] = []
 
-    init(profile: Profile, trackingID: String, urls: TrackingURLs) {
-        self.profile = profile
+    /// A writer for the message with this tracking id; the profile is passed to each
+    /// ``write(_:_:to:)`` (borrowed, not copied into the writer).
+    init(trackingID: String, urls: TrackingURLs) {
         self.trackingID = trackingID
         self.urls = urls
-        stack.reserveCapacity(4)
     }
 
-    /// Appends the rendering of `program` to `out`.
-    mutating func write(_ program: TemplateProgram, to out: inout some ByteSink) throws(NeedsReference) {
+    /// Appends the rendering of `program` for `profile` to `out`.
+    mutating func write(_ program: TemplateProgram, _ profile: Profile, to out: inout some ByteSink) throws(NeedsReference) {
         try program.literals.withUnsafeBufferPointer { literals throws(NeedsReference) in
             try program.nodes.withUnsafeBufferPointer { nodes throws(NeedsReference) in
-                try write(0..<nodes.count, nodes, literals, program, to: &out)
+                try write(0..<nodes.count, nodes, literals, program, profile, to: &out)
             }
         }
     }
 
     private mutating func write(
         _ range: Range<Int>, _ nodes: UnsafeBufferPointer<TemplateProgram.Node>, _ literals: UnsafeBufferPointer<UInt8>,
-        _ program: TemplateProgram, to out: inout some ByteSink
+        _ program: TemplateProgram, _ profile: Profile, to out: inout some ByteSink
     ) throws(NeedsReference) {
         var i = range.lowerBound
         while i < range.upperBound {
@@ -62,7 +66,7 @@ struct MessageWriter {
                 i += 1
             case .variable(let ref, let escape):
                 i += 1
-                guard let value = resolve(ref, program) else { continue }
+                guard let value = resolve(ref, program, profile) else { continue }
                 switch value {
                 case .text(let text, _):
                     if escape { HTMLEscaping.append(text, to: &out) } else { out.write(text) }
@@ -73,10 +77,10 @@ struct MessageWriter {
                 }
             case .section(let ref, let inverted, let body):
                 i = body.upperBound
-                let value = resolve(ref, program)
+                let value = resolve(ref, program, profile)
                 if inverted {
                     switch value {
-                    case nil, .text(_, isNull: true)?: try write(body, nodes, literals, program, to: &out)
+                    case nil, .text(_, isNull: true)?: try write(body, nodes, literals, program, profile, to: &out)
                     default: break
                     }
                     continue
@@ -87,7 +91,7 @@ struct MessageWriter {
                 case .tags?:
                     for tag in profile.tags {
                         stack.append(.text(tag, isNull: tag.isEmpty))
-                        try write(body, nodes, literals, program, to: &out)
+                        try write(body, nodes, literals, program, profile, to: &out)
                         stack.removeLast()
                     }
                 case let value?:
@@ -98,7 +102,7 @@ struct MessageWriter {
                     }
                     if isParent { parents += 1 }
                     stack.append(value)
-                    try write(body, nodes, literals, program, to: &out)
+                    try write(body, nodes, literals, program, profile, to: &out)
                     stack.removeLast()
                     if isParent { parents -= 1 }
                 }
@@ -108,23 +112,23 @@ struct MessageWriter {
 
     /// swift-mustache's `getChild`: `.` is the top of the stack; the first component is
     /// looked up from the top of the stack down, the others in what it found.
-    private func resolve(_ ref: Int, _ program: TemplateProgram) -> Value? {
+    private func resolve(_ ref: Int, _ program: TemplateProgram, _ profile: Profile) -> Value? {
         if parents == 0 {
             // Only the root has children: resolve against it directly.
             switch program.shapes[ref] {
-            case .current: return stack[stack.count - 1]
-            case .root(let field): return rootChild(field)
-            case .attribute(let key): return attribute(program.attributeKeys[key])
+            case .current: return stack.last ?? .root
+            case .root(let field): return rootChild(field, profile)
+            case .attribute(let key): return attribute(program.attributeKeys[key], profile)
             case .general: break
             }
         }
         let path = program.references[ref].path
-        guard let first = path.first else { return stack.last }
+        guard let first = path.first else { return stack.last ?? .root }
         var index = stack.count - 1
-        while index >= 0 {
-            if var value = child(first, of: stack[index]) {
+        while index >= -1 {
+            if var value = child(first, of: index >= 0 ? stack[index] : .root, profile) {
                 for name in path.dropFirst() {
-                    guard let next = child(name, of: value) else { return nil }
+                    guard let next = child(name, of: value, profile) else { return nil }
                     value = next
                 }
                 return value
@@ -134,12 +138,12 @@ struct MessageWriter {
         return nil
     }
 
-    private func attribute(_ key: String) -> Value? {
+    private func attribute(_ key: String, _ profile: Profile) -> Value? {
         guard let text = profile.attributes[key] else { return nil }
         return .text(text, isNull: text.isEmpty || text == "false" || text == "0")
     }
 
-    private func rootChild(_ field: TemplateProgram.RootField) -> Value? {
+    private func rootChild(_ field: TemplateProgram.RootField, _ profile: Profile) -> Value? {
         switch field {
         case .id: return Self.text(profile.id)
         case .email: return Self.text(profile.email)
@@ -158,10 +162,10 @@ struct MessageWriter {
     }
 
     /// ``MessageContext/child(named:)``, ``AttributesValue`` and ``TextValue``'s children.
-    private func child(_ name: TemplateProgram.Name, of value: Value) -> Value? {
+    private func child(_ name: TemplateProgram.Name, of value: Value, _ profile: Profile) -> Value? {
         switch value {
-        case .root: return name.root.flatMap(rootChild)
-        case .attributes: return attribute(name.text)
+        case .root: return name.root.flatMap { rootChild($0, profile) }
+        case .attributes: return attribute(name.text, profile)
         case .tags, .text, .url: return nil
         }
     }
@@ -170,6 +174,11 @@ struct MessageWriter {
 
     private mutating func writeURL(_ action: TrackingAction, escape: Bool, to out: inout some ByteSink) {
         if urls.isUnsigned {
+            // Measuring only: the length of the URL, without its bytes.
+            if !(escape && urls.baseNeedsEscaping) {
+                if encodedIDLength == nil { encodedIDLength = TrackingURLs.percentEncodedLength(trackingID) }
+                if out.measureOnly(urls.unsignedLength(action, encodedIDLength: encodedIDLength ?? 0)) { return }
+            }
             if encodedID == nil { encodedID = TrackingURLs.percentEncoded(trackingID) }
             if escape && urls.baseNeedsEscaping {
                 var raw: [UInt8] = []

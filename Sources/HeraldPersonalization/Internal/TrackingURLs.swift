@@ -5,7 +5,10 @@ import HeraldCore
 /// ``UnsignedTrackingTokens`` (`<base>/<letter>/<percent-encoded id>.<suffix>`) here,
 /// otherwise through ``TrackingTokenSigner/appendToken(trackingID:action:to:)`` (the
 /// HMAC signer writes its token straight into the buffer).
-struct TrackingURLs: Sendable {
+///
+/// A class: every message's writer refers to the one of its compiled content (a copy of
+/// a struct holding the options' existential signer cost more than the URL itself).
+final class TrackingURLs: Sendable {
     let options: RenderingOptions
     /// Whether the signer is ``UnsignedTrackingTokens`` (URLs are made here).
     let isUnsigned: Bool
@@ -41,6 +44,45 @@ struct TrackingURLs: Sendable {
             out.write(byte: UInt8(ascii: "c"))
             Self.appendDecimal(index, to: &out)
         }
+    }
+
+    /// The length of ``appendUnsigned(_:encodedID:to:)``'s URL when the percent-encoded
+    /// tracking id is `encodedIDLength` bytes long.
+    func unsignedLength(_ action: TrackingAction, encodedIDLength: Int) -> Int {
+        // `<base>/<letter>/<id>.<letter>` and a click's decimal index.
+        let suffix: Int
+        switch action {
+        case .open, .unsubscribe: suffix = 0
+        case .click(let index): suffix = Self.decimalLength(index)
+        }
+        return base.count + 5 + encodedIDLength + suffix
+    }
+
+    /// The length of `String(value)`.
+    static func decimalLength(_ value: Int) -> Int {
+        guard value >= 0 else { return String(value).utf8.count }
+        var length = 1, rest = value
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
+        return length
+    }
+
+    /// The length of ``percentEncoded(_:)``.
+    static func percentEncodedLength(_ text: String) -> Int {
+        var length = 0
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                length += 1
+            default:
+                length += 3
+            }
+        }
+        return length
     }
 
     /// The length of `<base>/<letter>/<token>` when the signer knows its tokens' length

@@ -21,6 +21,12 @@ struct AddressKey: Hashable, Sendable {
         low = Mix.splitMix(h2 ^ 0x9e37_79b9_7f4a_7c15)
     }
 
+    /// A key from its two words.
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// The address with ASCII letters folded to lower case.
     static func normalized(_ address: String) -> String {
         String(decoding: address.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)

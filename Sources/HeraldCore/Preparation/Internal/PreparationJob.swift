@@ -39,6 +39,13 @@ struct PreparationJob: Sendable {
     }
 }
 
+/// The sizes of a batch's messages (-1 when rendering failed) and the reason of each
+/// failure, by offset in the batch.
+private struct RenderedSizes: Sendable {
+    var sizes: [Int32]
+    var failures: [(Int, String)]
+}
+
 /// The mutable state of one run, used by its task only.
 private final class JobContext {
     let job: PreparationJob
@@ -139,11 +146,26 @@ private final class JobContext {
     ///
     /// When the content compiled without error, each batch is read with the profile
     /// fields the templates use and the messages of the profiles that passed the address
-    /// checks are rendered (on the preparation threads, while the next batch is read):
-    /// the profiles are read once, and PERSONALIZING keeps the results of the profiles
-    /// the rules kept (the others' are ignored, as if never rendered).
+    /// checks are rendered (on the preparation threads, which also make the profiles from
+    /// the rows, while the next batch is read and checked): the profiles are read once,
+    /// and PERSONALIZING keeps the results of the profiles the rules kept (the others'
+    /// are ignored, as if never rendered).
     private func target(_ audience: AudienceFilter, ruleFilters: [AudienceFilter], filterRuleIndices: [Int]) async throws {
         let start = clock.now
+        // The first batch is read while the target is counted, and each next batch while
+        // the one before is checked (one read ahead).
+        let store = self.store, batchSize = self.batchSize
+        let render: (any CompiledMessage)? = errorCount == 0 ? compiled : nil
+        let projection: ProfileProjection? = render == nil ? nil : self.projection
+        func read(after cursor: String?) -> Task<[TargetRow], any Error> {
+            Task {
+                try await store.targetBatch(
+                    audience: audience, ruleFilters: ruleFilters, projection: projection, after: cursor, limit: batchSize
+                )
+            }
+        }
+        var next: Task<[TargetRow], any Error>? = read(after: nil)
+        defer { next?.cancel() }
         let total = try await store.countTargets(audience: audience)
         begin(.targeting, total: total)
         try Task.checkCancellation()
@@ -157,21 +179,13 @@ private final class JobContext {
         var seen = AddressKeySet(minimumCapacity: min(total, 50_000_000))
         candidates.reserveCapacity(min(total, 50_000_000))
         var processed = 0
-        // The next batch is read while this one is checked (one read ahead).
-        let store = self.store, batchSize = self.batchSize
-        let rendering: (any CompiledMessage)? = errorCount == 0 ? compiled : nil
-        let projection: ProfileProjection? = rendering == nil ? nil : self.projection
-        func read(after cursor: String?) -> Task<[TargetRow], any Error> {
-            Task {
-                try await store.targetBatch(
-                    audience: audience, ruleFilters: ruleFilters, projection: projection, after: cursor, limit: batchSize
-                )
-            }
-        }
-        var next: Task<[TargetRow], any Error>? = read(after: nil)
-        defer { next?.cancel() }
         // One exclusion write in flight, awaited before the next and before leaving.
         var exclusionWrite: Task<Void, any Error>? = nil
+        // One batch's rendering in flight (on the preparation threads) while the next
+        // batch is checked: its results are collected before the next rendering starts
+        // and before leaving. `renderFirst` is the candidate index of its first message.
+        var rendering: Task<RenderedSizes, Never>? = nil
+        var renderFirst = 0
         do {
             while let reading = next {
                 let rows = try await reading.value
@@ -183,11 +197,11 @@ private final class JobContext {
                 // Rows are referred to by index (a row holds a profile: copies cost).
                 var passing: [Int] = []
                 passing.reserveCapacity(rows.count)
-                for (i, row) in rows.enumerated() {
-                    if row.email.isEmpty {
-                        exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .addressNotSpecified))
-                    } else if row.subscription != .subscribed {
-                        exclusions.append(Exclusion(profileID: row.id, address: row.email, cause: .denylisted))
+                for i in rows.indices {
+                    if rows[i].email.isEmpty {
+                        exclusions.append(Exclusion(profileID: rows[i].id, address: rows[i].email, cause: .addressNotSpecified))
+                    } else if rows[i].subscription != .subscribed {
+                        exclusions.append(Exclusion(profileID: rows[i].id, address: rows[i].email, cause: .denylisted))
                     } else {
                         passing.append(i)
                     }
@@ -220,34 +234,39 @@ private final class JobContext {
                 }
                 // The exclusions are written while the messages are rendered.
                 for exclusion in exclusions { kpis.exclude(exclusion.cause) }
-            try await exclusionWrite?.value
-            exclusionWrite = nil
-            if !exclusions.isEmpty {
-                let deliveryID = delivery.id
-                exclusionWrite = Task { [exclusions] in try await store.appendExclusions(exclusions, deliveryID: deliveryID) }
-            }
-            if let rendering {
-                let profiles = kept.map { rows[$0].profile ?? Profile(id: rows[$0].id, email: rows[$0].email, subscription: rows[$0].subscription) }
-                let rendered = await Self.render(
-                    rendering, profiles, deliveryID: delivery.id, firstSequence: candidates.count + 1, threads: job.threads
-                )
-                candidates.sizes.append(contentsOf: rendered.sizes)
-                for (offset, reason) in rendered.failures { candidates.renderFailures[candidates.count + offset] = reason }
-            }
-            for (k, i) in kept.enumerated() {
-                var bits = pressureBits[k]
-                let matches = rows[i].filterMatches
-                for (f, ruleIndex) in filterRuleIndices.enumerated() where matches & (1 << UInt64(f)) != 0 {
-                    bits |= 1 << UInt64(ruleIndex)
+                try await exclusionWrite?.value
+                exclusionWrite = nil
+                if !exclusions.isEmpty {
+                    let deliveryID = delivery.id
+                    exclusionWrite = Task { [exclusions] in try await store.appendExclusions(exclusions, deliveryID: deliveryID) }
                 }
-                candidates.append(key: rows[i].key, id: rows[i].id, email: rows[i].email, ruleBits: bits)
+                let first = candidates.count
+                for (k, i) in kept.enumerated() {
+                    var bits = pressureBits[k]
+                    let matches = rows[i].filterMatches
+                    for (f, ruleIndex) in filterRuleIndices.enumerated() where matches & (1 << UInt64(f)) != 0 {
+                        bits |= 1 << UInt64(ruleIndex)
+                    }
+                    candidates.append(key: rows[i].key, id: rows[i].id, email: rows[i].email, ruleBits: bits)
+                }
+                if let render {
+                    // The previous batch's sizes first (candidates are in order), then
+                    // this batch's rendering starts and runs while the next is checked.
+                    if let previous = rendering { collect(await previous.value, first: renderFirst) }
+                    renderFirst = first
+                    rendering = Self.startRendering(
+                        render, rows, kept, deliveryID: delivery.id, firstSequence: first + 1, threads: job.threads
+                    )
+                }
+                processed += rows.count
+                progress(processed: processed)
+                try Task.checkCancellation()
             }
-            processed += rows.count
-            progress(processed: processed)
-            try Task.checkCancellation()
-        }
+            if let previous = rendering { collect(await previous.value, first: renderFirst) }
+            rendering = nil
             try await exclusionWrite?.value
         } catch {
+            _ = await rendering?.value
             _ = await exclusionWrite?.result
             throw error
         }
@@ -298,9 +317,9 @@ private final class JobContext {
                         held = min(scored.count, max(0, count))
                     }
                     if held > 0 {
-                        // Sorted on a preparation thread (a large population takes a while).
+                        // Selected on a preparation thread (a large population takes a while).
                         let chosen = await job.threads.run { [scored] in
-                            scored.sorted { ($0.score, $0.index) < ($1.score, $1.index) }.prefix(held).map(\.index)
+                            Selection.smallest(held, of: scored).map(\.index)
                         }
                         for index in chosen { exclude(index, .controlGroup, name) }
                     }
@@ -441,28 +460,49 @@ private final class JobContext {
         )
     }
 
-    /// The messages of one batch of targeted profiles, numbered from `firstSequence`,
-    /// rendered on the preparation threads: each one's size, -1 when it failed, and why.
+    /// The messages of the profiles of `rows[kept]`, numbered from `firstSequence`,
+    /// rendered on the preparation threads (which also make the profiles from the rows:
+    /// ``TargetRow/projectedProfile()``): each one's size, -1 when it failed, and why.
     private static func render(
-        _ compiled: any CompiledMessage, _ profiles: [Profile], deliveryID: String, firstSequence: Int,
+        _ compiled: any CompiledMessage, _ rows: [TargetRow], _ kept: [Int], deliveryID: String, firstSequence: Int,
         threads: PreparationThreads
-    ) async -> (sizes: [Int32], failures: [(Int, String)]) {
-        let parts = await threads.map(profiles.count) { range -> ([Int32], [(Int, String)]) in
+    ) async -> RenderedSizes {
+        let parts = await threads.map(kept.count) { range -> ([Int32], [(Int, String)]) in
             var sizes: [Int32] = []
             var failures: [(Int, String)] = []
             sizes.reserveCapacity(range.count)
-            for i in range {
-                let identity = MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: firstSequence + i))
-                do throws(PersonalizationError) {
-                    sizes.append(Int32(clamping: try compiled.messageSize(profiles[i], identity: identity)))
-                } catch {
-                    sizes.append(-1)
-                    failures.append((i, error.reason))
+            // Through the buffer: rows are read in place, not copied out of the array.
+            rows.withUnsafeBufferPointer { rows in
+                for j in range {
+                    let i = kept[j]
+                    let profile = rows[i].projectedProfile()
+                        ?? Profile(id: rows[i].id, email: rows[i].email, subscription: rows[i].subscription)
+                    let identity = MessageIdentity(trackingID: PreparedMessage.trackingID(deliveryID: deliveryID, sequence: firstSequence + j))
+                    do throws(PersonalizationError) {
+                        sizes.append(Int32(clamping: try compiled.messageSize(profile, identity: identity)))
+                    } catch {
+                        sizes.append(-1)
+                        failures.append((j, error.reason))
+                    }
                 }
             }
             return (sizes, failures)
         }
-        return (parts.flatMap(\.0), parts.flatMap(\.1))
+        return RenderedSizes(sizes: parts.flatMap(\.0), failures: parts.flatMap(\.1))
+    }
+
+    /// ``render(_:_:_:deliveryID:firstSequence:threads:)`` in a task of its own.
+    private static func startRendering(
+        _ compiled: any CompiledMessage, _ rows: [TargetRow], _ kept: [Int], deliveryID: String, firstSequence: Int,
+        threads: PreparationThreads
+    ) -> Task<RenderedSizes, Never> {
+        Task { await render(compiled, rows, kept, deliveryID: deliveryID, firstSequence: firstSequence, threads: threads) }
+    }
+
+    /// Appends the sizes of a batch's messages, whose first is candidate `first`.
+    private func collect(_ rendered: RenderedSizes, first: Int) {
+        candidates.sizes.append(contentsOf: rendered.sizes)
+        for (offset, reason) in rendered.failures { candidates.renderFailures[first + offset] = reason }
     }
 
     /// FINALIZING: the empty-target check, the PENDING ledger rows (when there is no
