@@ -13,8 +13,8 @@ extension MailMessage {
     /// `=` is followed by two hex digits or a line break) nor base64, so it cannot
     /// collide with the encoded content.
     public func rendered() -> [UInt8] {
-        let text = Array((textBody ?? HTMLText.text(fromHTML: htmlBody)).utf8)
         let html = Array(htmlBody.utf8)
+        let text = textBody.map { Array($0.utf8) } ?? HTMLText.utf8(fromHTML: html)
         // Room for the headers and both parts at their quoted-printable worst case (which
         // the encoder reserves before writing): the buffer is never reallocated.
         let bodies = text.count + html.count
@@ -32,7 +32,7 @@ extension MailMessage {
                 targets.append(mailto.lowercased().hasPrefix("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>")
             }
             headers.list("List-Unsubscribe", targets)
-            if listUnsubscribe.url.lowercased().hasPrefix("https://") {
+            if Self.hasHTTPSScheme(listUnsubscribe.url) {
                 headers.raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
             }
         }
@@ -53,6 +53,16 @@ extension MailMessage {
         Self.appendPart(html, subtype: "html", boundary: boundary, into: &out)
         out.append(contentsOf: "\r\n--\(boundary)--\r\n".utf8)
         return out
+    }
+
+    /// Whether `url` starts with `https://`, in any case (ASCII, without lowercasing a copy).
+    private static func hasHTTPSScheme(_ url: String) -> Bool {
+        let scheme = "https://".utf8
+        var utf8 = url.utf8.makeIterator()
+        for expected in scheme {
+            guard let b = utf8.next(), (b >= 65 && b <= 90 ? b + 32 : b) == expected else { return false }
+        }
+        return true
     }
 
     private static func appendPart(_ body: [UInt8], subtype: String, boundary: String, into out: inout [UInt8]) {
