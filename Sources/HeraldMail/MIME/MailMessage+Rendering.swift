@@ -29,10 +29,10 @@ extension MailMessage {
         if let listUnsubscribe {
             var targets = ["<\(listUnsubscribe.url)>"]
             if let mailto = listUnsubscribe.mailto {
-                targets.append(mailto.lowercased().hasPrefix("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>")
+                targets.append(mailto.hasASCIIPrefixIgnoringCase("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>")
             }
             headers.list("List-Unsubscribe", targets)
-            if Self.hasHTTPSScheme(listUnsubscribe.url) {
+            if listUnsubscribe.url.hasASCIIPrefixIgnoringCase("https://") {
                 headers.raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
             }
         }
@@ -53,16 +53,6 @@ extension MailMessage {
         Self.appendPart(html, subtype: "html", boundary: boundary, into: &out)
         out.append(contentsOf: "\r\n--\(boundary)--\r\n".utf8)
         return out
-    }
-
-    /// Whether `url` starts with `https://`, in any case (ASCII, without lowercasing a copy).
-    private static func hasHTTPSScheme(_ url: String) -> Bool {
-        let scheme = "https://".utf8
-        var utf8 = url.utf8.makeIterator()
-        for expected in scheme {
-            guard let b = utf8.next(), (b >= 65 && b <= 90 ? b + 32 : b) == expected else { return false }
-        }
-        return true
     }
 
     private static func appendPart(_ body: [UInt8], subtype: String, boundary: String, into out: inout [UInt8]) {

@@ -47,7 +47,7 @@ enum HTMLText {
                         if let href = linkStack.popLast() ?? nil { output.closeLink(href: href) }
                     } else {
                         let href = tag.attribute("href").map(decodeEntities)
-                        let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.lowercased().hasPrefix("javascript:") ? nil : $0 }
+                        let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.hasASCIIPrefixIgnoringCase("javascript:") ? nil : $0 }
                         linkStack.append(usable)
                         output.openLink()
                     }
