@@ -6,7 +6,8 @@ import Logging
 /// the delivery's rate; retries 4xx with a growing, capped wait per message and holds a
 /// domain back after its 4xx (``DomainThrottle``); commits each outcome to the ledger
 /// (group commit) only after the transport reported it, and counts a message in flight
-/// until its outcome is committed.
+/// until its outcome is committed. The messages go out through one lane per message that
+/// may be in flight (``Lanes``).
 struct SendingJob: Sendable {
     /// How a job ended.
     enum Outcome: Sendable {
@@ -30,10 +31,8 @@ struct SendingJob: Sendable {
         var due: ContinuousClock.Instant
     }
 
-    /// What one message's task reports back to the loop.
+    /// What sending one message reports back to its lane.
     struct Completion: Sendable {
-        /// The recipient domain.
-        var domain: String
         /// Whether the relay answered the message with 2xx / 4xx (domain backoff).
         var domainResult: DomainThrottle.Result?
         /// The next attempt, after a 4xx.
@@ -121,7 +120,7 @@ struct SendingJob: Sendable {
     private func send(_ work: Work, quarantined: Bool, committer: LedgerCommitter) async -> Completion {
         let entry = work.entry
         let message = entry.message
-        var completion = Completion(domain: "")
+        var completion = Completion()
         do {
             if let validUntil = delivery.schedule.validUntil, now() > validUntil {
                 try await finish(entry, committer, .failed(
