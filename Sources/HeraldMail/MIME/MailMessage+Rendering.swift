@@ -13,8 +13,8 @@ extension MailMessage {
     /// `=` is followed by two hex digits or a line break) nor base64, so it cannot
     /// collide with the encoded content.
     public func rendered() -> [UInt8] {
-        let text = Array((textBody ?? HTMLText.text(fromHTML: htmlBody)).utf8)
         let html = Array(htmlBody.utf8)
+        let text = textBody.map { Array($0.utf8) } ?? HTMLText.utf8(fromHTML: html)
         // Room for the headers and both parts at their quoted-printable worst case (which
         // the encoder reserves before writing): the buffer is never reallocated.
         let bodies = text.count + html.count
@@ -29,10 +29,10 @@ extension MailMessage {
         if let listUnsubscribe {
             var targets = ["<\(listUnsubscribe.url)>"]
             if let mailto = listUnsubscribe.mailto {
-                targets.append(mailto.lowercased().hasPrefix("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>")
+                targets.append(mailto.hasASCIIPrefixIgnoringCase("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>")
             }
             headers.list("List-Unsubscribe", targets)
-            if listUnsubscribe.url.lowercased().hasPrefix("https://") {
+            if listUnsubscribe.url.hasASCIIPrefixIgnoringCase("https://") {
                 headers.raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
             }
         }
@@ -56,29 +56,36 @@ extension MailMessage {
     }
 
     private static func appendPart(_ body: [UInt8], subtype: String, boundary: String, into out: inout [UInt8]) {
-        let useBase64 = Base64.encodedLength(body.count) * 78 / 76 < QuotedPrintable.estimatedLength(body)
+        // Quoted-printable first (the usual choice), counting on the way what decides
+        // between the two; base64 instead when that is shorter.
+        let partStart = out.count
+        appendPartHeader(subtype: subtype, encoding: "quoted-printable", boundary: boundary, into: &out)
+        let escaped = QuotedPrintable.encode(body, into: &out)
+        let quotedPrintableLength = QuotedPrintable.estimatedLength(count: body.count, escaped: escaped)
+        guard Base64.encodedLength(body.count) * 78 / 76 < quotedPrintableLength else { return }
+        out.removeLast(out.count - partStart)
+        appendPartHeader(subtype: subtype, encoding: "base64", boundary: boundary, into: &out)
+        // Line breaks normalised to CRLF first, as a text body's canonical form.
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(body.count + body.count / 40)
+        var i = 0
+        while i < body.count {
+            let b = body[i]
+            if b == 13 || b == 10 {
+                canonical.append(13)
+                canonical.append(10)
+                i += (b == 13 && i + 1 < body.count && body[i + 1] == 10) ? 2 : 1
+            } else {
+                canonical.append(b)
+                i += 1
+            }
+        }
+        Base64.encode(canonical, lineLength: 76, into: &out)
+    }
+
+    private static func appendPartHeader(subtype: String, encoding: String, boundary: String, into out: inout [UInt8]) {
         out.append(contentsOf: "\r\n--\(boundary)\r\n".utf8)
         out.append(contentsOf: "Content-Type: text/\(subtype); charset=utf-8\r\n".utf8)
-        out.append(contentsOf: "Content-Transfer-Encoding: \(useBase64 ? "base64" : "quoted-printable")\r\n\r\n".utf8)
-        if useBase64 {
-            // Line breaks normalised to CRLF first, as a text body's canonical form.
-            var canonical: [UInt8] = []
-            canonical.reserveCapacity(body.count + body.count / 40)
-            var i = 0
-            while i < body.count {
-                let b = body[i]
-                if b == 13 || b == 10 {
-                    canonical.append(13)
-                    canonical.append(10)
-                    i += (b == 13 && i + 1 < body.count && body[i + 1] == 10) ? 2 : 1
-                } else {
-                    canonical.append(b)
-                    i += 1
-                }
-            }
-            Base64.encode(canonical, lineLength: 76, into: &out)
-        } else {
-            QuotedPrintable.encode(body, into: &out)
-        }
+        out.append(contentsOf: "Content-Transfer-Encoding: \(encoding)\r\n\r\n".utf8)
     }
 }

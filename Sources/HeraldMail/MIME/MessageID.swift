@@ -31,26 +31,27 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "<\(value)>" }
 
     private static func escape(_ s: String, keepDots: Bool) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 8)
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             case UInt8(ascii: ".") where keepDots:
-                out.append(".")
+                out.append(byte)
             default:
-                out.append("=")
+                out.append(UInt8(ascii: "="))
                 out.append(hexDigits[Int(byte >> 4)])
                 out.append(hexDigits[Int(byte & 0x0F)])
             }
         }
         if out.isEmpty { return "_" }
-        if out.utf8.count > 120 { return "h" + String(fnv1a(s), radix: 16) }
-        return out
+        if out.count > 120 { return "h" + String(fnv1a(s), radix: 16) }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static let hexDigits: [Character] = Array("0123456789ABCDEF")
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     static func fnv1a(_ s: String) -> UInt64 {
         var hash = fnv1aBasis

@@ -27,7 +27,10 @@ struct MIMEMessageComposer: MessageComposer {
     /// The stable `Message-ID` of a recipient's message (without angle brackets), the
     /// same in the message and in the ledger.
     static func messageID(deliveryID: String, profileID: String, senderAddress: String) -> MessageID {
-        let domain = senderAddress.split(separator: "@").last.map(String.init) ?? ""
+        // The last non-empty part between "@"s (without splitting the whole address).
+        var address = Substring(senderAddress)
+        while address.last == "@" { address = address.dropLast() }
+        let domain = address.lastIndex(of: "@").map { String(address[address.index(after: $0)...]) } ?? String(address)
         return MessageID.stable(deliveryID: deliveryID, recipientID: profileID, domain: domain)
     }
 }

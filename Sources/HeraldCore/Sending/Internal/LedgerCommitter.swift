@@ -1,21 +1,43 @@
+import Synchronization
+
 /// Group commit of a run's ledger updates: each caller of ``record(_:)`` returns once its
 /// update is committed; updates that arrive while a transaction is being written go
 /// together into the next one (at most ``SendingEngine/Configuration/ledgerGroupSize``).
 ///
 /// Callers wait for their own commit, so a message stays "in flight" for the engine
 /// until its outcome is durable: a crash can resend only messages in flight.
-actor LedgerCommitter {
+///
+/// The writer is one of the callers (leader and followers): a caller that finds no
+/// transaction under way writes the queued updates itself, and after its own update is
+/// committed hands the writing on to the first caller still waiting, if any. No task is
+/// started and no actor is entered per update.
+final class LedgerCommitter: Sendable {
+    /// What a waiting caller is told.
+    private enum Signal: Sendable {
+        /// Its update is committed.
+        case committed
+        /// It writes next (its own update is still queued).
+        case lead
+    }
+
     private struct Waiting {
         var update: LedgerUpdate
-        var continuation: CheckedContinuation<Void, any Error>
+        /// `nil` for the writer's own update (the writer is not waiting for a signal).
+        var continuation: CheckedContinuation<Signal, any Error>?
+        var id: UInt64
+    }
+
+    private struct State {
+        var queue: [Waiting] = []
+        var writing = false
+        var nextID: UInt64 = 0
     }
 
     private let store: any SendingStore
     private let deliveryID: String
     private let groupSize: Int
     private let run: SendingRun?
-    private var queue: [Waiting] = []
-    private var writing = false
+    private let state = Mutex(State())
 
     /// `run`, if given, has its counts moved by every committed transaction.
     init(store: any SendingStore, deliveryID: String, groupSize: Int, run: SendingRun? = nil) {
@@ -28,30 +50,65 @@ actor LedgerCommitter {
     /// Returns once `update` is committed; throws the store's error when its
     /// transaction failed (then none of that transaction's updates were applied).
     func record(_ update: LedgerUpdate) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.append(Waiting(update: update, continuation: continuation))
-            if !writing {
-                writing = true
-                // The writer lives while updates keep coming; every caller is suspended
-                // on a continuation it resumes, so it cannot outlive the run's task group.
-                Task { await self.writeQueued() }
+        var id: UInt64 = 0
+        let signal = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Signal, any Error>) in
+            let leads = state.withLock { state -> Bool in
+                id = state.nextID
+                state.nextID &+= 1
+                guard state.writing else {
+                    state.writing = true
+                    state.queue.append(Waiting(update: update, continuation: nil, id: id))
+                    return true
+                }
+                state.queue.append(Waiting(update: update, continuation: continuation, id: id))
+                return false
             }
+            if leads { continuation.resume(returning: .lead) }
+        }
+        if case .lead = signal {
+            try await write(until: id)
         }
     }
 
-    private func writeQueued() async {
-        while !queue.isEmpty {
-            let group = Array(queue.prefix(groupSize))
-            queue.removeFirst(group.count)
+    /// Writes queued groups until the one holding update `own` is committed, then hands
+    /// the writing on (or stops when nothing is queued). Throws when `own`'s
+    /// transaction failed.
+    private func write(until own: UInt64) async throws {
+        while true {
+            let group = state.withLock { state -> [Waiting] in
+                let group = Array(state.queue.prefix(groupSize))
+                state.queue.removeFirst(group.count)
+                return group
+            }
+            let updates = group.map(\.update)
+            var failure: (any Error)?
             do {
-                let updates = group.map(\.update)
                 try await store.applyLedgerUpdates(updates, deliveryID: deliveryID)
                 run?.committed(updates)
-                for waiting in group { waiting.continuation.resume() }
             } catch {
-                for waiting in group { waiting.continuation.resume(throwing: error) }
+                failure = error
             }
+            for waiting in group {
+                if let failure {
+                    waiting.continuation?.resume(throwing: failure)
+                } else {
+                    waiting.continuation?.resume(returning: .committed)
+                }
+            }
+            guard group.contains(where: { $0.id == own }) else { continue }
+            // Our own update is done: the first caller still waiting writes next.
+            let next = state.withLock { state -> CheckedContinuation<Signal, any Error>? in
+                guard !state.queue.isEmpty else {
+                    state.writing = false
+                    return nil
+                }
+                let continuation = state.queue[0].continuation
+                state.queue[0].continuation = nil
+                return continuation
+            }
+            next?.resume(returning: .lead)
+            if let failure { throw failure }
+            return
         }
-        writing = false
     }
 }

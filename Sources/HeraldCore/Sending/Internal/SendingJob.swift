@@ -6,7 +6,8 @@ import Logging
 /// the delivery's rate; retries 4xx with a growing, capped wait per message and holds a
 /// domain back after its 4xx (``DomainThrottle``); commits each outcome to the ledger
 /// (group commit) only after the transport reported it, and counts a message in flight
-/// until its outcome is committed.
+/// until its outcome is committed. The messages go out through one lane per message that
+/// may be in flight (``Lanes``).
 struct SendingJob: Sendable {
     /// How a job ended.
     enum Outcome: Sendable {
@@ -30,10 +31,8 @@ struct SendingJob: Sendable {
         var due: ContinuousClock.Instant
     }
 
-    /// What one message's task reports back to the loop.
+    /// What sending one message reports back to its lane.
     struct Completion: Sendable {
-        /// The recipient domain.
-        var domain: String
         /// Whether the relay answered the message with 2xx / 4xx (domain backoff).
         var domainResult: DomainThrottle.Result?
         /// The next attempt, after a 4xx.
@@ -54,7 +53,6 @@ struct SendingJob: Sendable {
     let logger: Logger
 
     func execute() async -> Outcome {
-        let clock = ContinuousClock()
         // Progress reads the run's counts from now on, not the rows (nothing is in flight yet).
         if let counts = try? await store.sendingCounts(deliveryID: delivery.id) {
             run.state.withLock { $0.counts = counts }
@@ -62,106 +60,59 @@ struct SendingJob: Sendable {
         let committer = LedgerCommitter(
             store: store, deliveryID: delivery.id, groupSize: configuration.ledgerGroupSize, run: run
         )
-        let interval: Duration? = delivery.rateLimitPerSecond.flatMap { $0 > 0 ? .seconds(1) / $0 : nil }
-        var nextSlot = clock.now
-        var buffer: [Work] = []
-        var position = 0
-        var cursor = 0
-        var exhausted = false
-        var retries: [Retry] = []
-        // Read but held back: their domain is at its bound or backing off.
-        var held: [Work] = []
-        let heldLimit = max(configuration.batchSize, configuration.maxInFlight * 4)
-        var throttle = DomainThrottle(configuration: configuration)
-        var quarantined: Set<String> = []
-        return await withTaskGroup(of: Completion.self) { group in
-            var inFlight = 0
-            func settle(_ completion: Completion?) {
-                guard let completion else { return }
-                inFlight -= 1
-                run.state.withLock { $0.inFlight -= 1 }
-                throttle.finished(completion.domain, completion.domainResult, at: clock.now)
-                if let retry = completion.retry { retries.append(retry) }
+        let lanes = Lanes(
+            configuration: configuration, run: run,
+            interval: delivery.rateLimitPerSecond.flatMap { $0 > 0 ? .seconds(1) / $0 : nil }
+        )
+        // One task per message that may be in flight, each taking the next message as soon
+        // as its previous one is committed: no task per message, no hand-off to a loop.
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<configuration.maxInFlight {
+                group.addTask { await runLane(lanes, committer: committer) }
             }
-            while true {
-                if run.stopRequested { break }
-                var next: Work?
-                let instant = clock.now
-                if let index = retries.firstIndex(where: { $0.due <= instant && throttle.allows(Self.domain($0.work.entry), at: instant) }) {
-                    next = retries.remove(at: index).work
-                } else if let index = held.firstIndex(where: { throttle.allows(Self.domain($0.entry), at: instant) }) {
-                    next = held.remove(at: index)
-                } else if position < buffer.count, held.count < heldLimit {
-                    let work = buffer[position]
-                    position += 1
-                    if throttle.allows(Self.domain(work.entry), at: instant) { next = work } else { held.append(work) }
-                    if next == nil { continue }
-                } else if position >= buffer.count, !exhausted, held.count < heldLimit {
-                    do {
-                        let entries = try await store.pendingEntries(
-                            deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
-                        )
-                        // Addresses quarantined since the preparation fail instead of being sent.
-                        let found = try await preparations.quarantinedAddresses(among: entries.map(\.message.address))
-                        quarantined.formUnion(found.map(Self.folded))
-                        let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
-                        buffer = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
-                    } catch {
-                        logger.error("cannot read pending messages", metadata: metadata(error))
-                        buffer = []
-                        try? await clock.sleep(for: .milliseconds(200))
-                    }
-                    position = 0
-                    if let last = buffer.last { cursor = last.entry.message.sequence } else { exhausted = true }
-                    continue
+        }
+        return lanes.state.withLock { $0.outcome } ?? .stopped
+    }
+
+    /// One lane: takes the next message the shared state allows, sends it, settles it.
+    private func runLane(_ lanes: Lanes, committer: LedgerCommitter) async {
+        let clock = ContinuousClock()
+        while true {
+            switch lanes.next(at: clock.now) {
+            case .exit:
+                // Lanes parked behind this one see the stop (or the end) too.
+                lanes.wakeAll()
+                return
+            case .send(let work, let quarantined, let domain):
+                let completion = await send(work, quarantined: quarantined, committer: committer)
+                lanes.settle(completion, domain: domain, at: clock.now)
+            case .read(let cursor):
+                var read: [Work] = []
+                var found: Set<String> = []
+                do {
+                    let entries = try await store.pendingEntries(
+                        deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
+                    )
+                    // Addresses quarantined since the preparation fail instead of being sent.
+                    found = Set(try await preparations.quarantinedAddresses(among: entries.map(\.message.address)).map(Self.folded))
+                    let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
+                    read = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
+                } catch {
+                    logger.error("cannot read pending messages", metadata: metadata(error))
+                    try? await clock.sleep(for: .milliseconds(200))
                 }
-                guard let work = next else {
-                    if inFlight > 0 {
-                        settle(await group.next())
-                    } else if !retries.isEmpty || !held.isEmpty {
-                        let wake = ([throttle.nextOpening(after: instant)] + retries.map(\.due)).compactMap { $0 }.min()
-                        try? await clock.sleep(until: min(wake ?? instant, instant + .milliseconds(50)))
-                    } else {
-                        // A last look from the start: rows whose ledger write failed are still PENDING.
-                        let left = (try? await store.pendingEntries(deliveryID: delivery.id, after: 0, limit: 1)) ?? []
-                        if left.isEmpty {
-                            let completing = run.state.withLock { state -> Bool in
-                                guard state.stop == nil else { return false }
-                                state.finishing = true
-                                return true
-                            }
-                            if completing { return .completed }
-                            break
-                        }
-                        cursor = 0
-                        exhausted = false
-                        try? await clock.sleep(for: .milliseconds(100))
-                    }
-                    continue
-                }
-                while inFlight >= configuration.maxInFlight { settle(await group.next()) }
-                if let interval {
-                    let wait = nextSlot - clock.now
-                    if wait > .zero { try? await clock.sleep(for: wait) }
-                    nextSlot = max(nextSlot, clock.now - interval) + interval
-                    if run.stopRequested {
-                        // Not handed out: it stays PENDING and is read again on resume.
-                        break
-                    }
-                }
-                let domain = Self.domain(work.entry)
-                let isQuarantined = quarantined.contains(Self.folded(work.entry.message.address))
-                inFlight += 1
-                run.state.withLock { $0.inFlight += 1 }
-                throttle.started(domain)
-                group.addTask {
-                    var completion = await send(work, quarantined: isQuarantined, committer: committer)
-                    completion.domain = domain
-                    return completion
+                lanes.batchRead(read, quarantined: found)
+            case .park(let generation):
+                await lanes.park(generation)
+            case .sleep(let until):
+                try? await clock.sleep(until: until)
+            case .lastLook:
+                // A last look from the start: rows whose ledger write failed are still PENDING.
+                let left = (try? await store.pendingEntries(deliveryID: delivery.id, after: 0, limit: 1)) ?? []
+                if !lanes.lastLooked(nothingLeft: left.isEmpty) {
+                    try? await clock.sleep(for: .milliseconds(100))
                 }
             }
-            while inFlight > 0 { settle(await group.next()) }
-            return .stopped
         }
     }
 
@@ -169,7 +120,7 @@ struct SendingJob: Sendable {
     private func send(_ work: Work, quarantined: Bool, committer: LedgerCommitter) async -> Completion {
         let entry = work.entry
         let message = entry.message
-        var completion = Completion(domain: "")
+        var completion = Completion()
         do {
             if let validUntil = delivery.schedule.validUntil, now() > validUntil {
                 try await finish(entry, committer, .failed(

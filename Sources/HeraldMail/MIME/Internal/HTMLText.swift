@@ -9,12 +9,16 @@ enum HTMLText {
     private static let skippedTags: Set<String> = ["script", "style", "head", "title"]
 
     static func text(fromHTML html: String) -> String {
+        String(decoding: utf8(fromHTML: Array(html.utf8)), as: UTF8.self)
+    }
+
+    /// ``text(fromHTML:)`` from and to UTF-8 bytes (valid UTF-8 in, valid UTF-8 out).
+    static func utf8(fromHTML bytes: [UInt8]) -> [UInt8] {
         // Works on the UTF-8 bytes: every byte the parser looks for is ASCII, and no byte
         // of a multi-byte sequence is ASCII.
-        var output = TextCollector(capacity: html.utf8.count)
+        var output = TextCollector(capacity: bytes.count)
         var skipping: String?
         var linkStack: [String?] = []
-        let bytes = Array(html.utf8)
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "<") {
@@ -43,7 +47,7 @@ enum HTMLText {
                         if let href = linkStack.popLast() ?? nil { output.closeLink(href: href) }
                     } else {
                         let href = tag.attribute("href").map(decodeEntities)
-                        let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.lowercased().hasPrefix("javascript:") ? nil : $0 }
+                        let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.hasASCIIPrefixIgnoringCase("javascript:") ? nil : $0 }
                         linkStack.append(usable)
                         output.openLink()
                     }
@@ -57,17 +61,20 @@ enum HTMLText {
                 }
                 continue
             }
-            var j = i
-            while j < bytes.count && bytes[j] != UInt8(ascii: "<") { j += 1 }
-            if skipping == nil {
-                if bytes[i..<j].contains(UInt8(ascii: "&")) {
-                    output.append(text: decodeEntities(String(decoding: bytes[i..<j], as: UTF8.self)))
-                } else {
-                    // No entity: the bytes go in as they are (the common case, no String made).
-                    output.append(utf8: bytes[i..<j])
+            // A run of text up to the next "<", read in place (no slice, no copy).
+            i = bytes.withUnsafeBufferPointer { all in
+                let rest = UnsafeBufferPointer(rebasing: all[i...])
+                let run = UnsafeBufferPointer(rebasing: rest[..<(rest.firstIndex(of: UInt8(ascii: "<")) ?? rest.endIndex)])
+                if skipping == nil {
+                    if run.contains(UInt8(ascii: "&")) {
+                        output.append(text: decodeEntities(String(decoding: run, as: UTF8.self)))
+                    } else {
+                        // No entity: the bytes go in as they are (the common case, no String made).
+                        output.append(utf8: run)
+                    }
                 }
+                return i + run.count
             }
-            i = j
         }
         return output.result()
     }
@@ -315,13 +322,16 @@ private struct TextCollector {
     }
 
     mutating func append(text: String) {
-        for scalar in text.unicodeScalars { append(scalar) }
+        // The same steps as for each of its scalars, on its bytes.
+        var text = text
+        text.withUTF8 { append(utf8: $0) }
     }
 
     /// The same as ``append(text:)`` for valid UTF-8 bytes, ASCII without decoding.
-    mutating func append(utf8 bytes: ArraySlice<UInt8>) {
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
+    mutating func append(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var i = 0
+        let n = bytes.count
+        while i < n {
             let b = bytes[i]
             if b < 0x80 {
                 if b == 0x20 || (0x09...0x0D).contains(b) {
@@ -331,17 +341,17 @@ private struct TextCollector {
                     // A run of visible ASCII goes in at once, after what was pending.
                     let start = i
                     i += 1
-                    while i < bytes.endIndex, bytes[i] > 0x20, bytes[i] < 0x80 { i += 1 }
+                    while i < n, bytes[i] > 0x20, bytes[i] < 0x80 { i += 1 }
                     flushPending()
-                    out.append(contentsOf: bytes[start..<i])
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
                 }
                 continue
             }
-            // A multi-byte scalar (its length from the lead byte; a slice of valid UTF-8
+            // A multi-byte scalar (its length from the lead byte; a run of valid UTF-8
             // cut at ASCII bytes holds whole scalars).
             let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-            let end = min(i + length, bytes.endIndex)
-            for scalar in String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars { append(scalar) }
+            let end = min(i + length, n)
+            for scalar in String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<end]), as: UTF8.self).unicodeScalars { append(scalar) }
             i = end
         }
     }
@@ -394,12 +404,22 @@ private struct TextCollector {
 
     mutating func closeLink(href: String) {
         let offset = min(linkTextStart.popLast() ?? out.count, out.count)
-        let linkText = String(decoding: out[offset...], as: UTF8.self).trimmingCharacters()
+        let linkText: String
+        if out[offset...].allSatisfy({ $0 < 0x80 }) {
+            // ASCII (the common case): a character is a byte, trimmed without building a String first.
+            var start = offset
+            var end = out.count
+            while start < end, out[start] == 0x20 || (0x09...0x0D).contains(out[start]) { start += 1 }
+            while end > start, out[end - 1] == 0x20 || (0x09...0x0D).contains(out[end - 1]) { end -= 1 }
+            linkText = String(decoding: out[start..<end], as: UTF8.self)
+        } else {
+            linkText = String(decoding: out[offset...], as: UTF8.self).trimmingCharacters()
+        }
         if linkText == href || "mailto:" + linkText == href { return }
         append(text: linkText.isEmpty ? href : " [\(href)]")
     }
 
-    func result() -> String { String(decoding: out, as: UTF8.self) }
+    func result() -> [UInt8] { out }
 }
 
 extension String {

@@ -61,10 +61,15 @@ struct HeaderWriter {
         var column = prefix - 1
         bytes.append(UInt8(ascii: " "))
         column += 1
+        // The words between single spaces (empty ones too), on the bytes: plain ASCII here.
+        let utf8 = clean.utf8
         var first = true
-        for token in clean.split(separator: " ", omittingEmptySubsequences: false) {
+        var start = utf8.startIndex
+        while true {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: " ")) ?? utf8.endIndex
+            let length = utf8.distance(from: start, to: end)
             if !first {
-                if !token.isEmpty && column + 1 + token.utf8.count > Self.foldAt {
+                if length > 0 && column + 1 + length > Self.foldAt {
                     crlf()
                     column = 0
                 }
@@ -72,8 +77,10 @@ struct HeaderWriter {
                 column += 1
             }
             first = false
-            bytes.append(contentsOf: token.utf8)
-            column += token.utf8.count
+            bytes.append(contentsOf: utf8[start..<end])
+            column += length
+            guard end < utf8.endIndex else { break }
+            start = utf8.index(after: end)
         }
         crlf()
     }
@@ -193,8 +200,20 @@ struct HeaderWriter {
     /// Whether an unstructured value must be encoded: non-ASCII text, something that
     /// looks like an encoded-word, or a word too long to fold.
     static func needsEncoding(_ s: String) -> Bool {
-        if s.utf8.contains(where: { $0 >= 127 }) || s.contains("=?") { return true }
-        return s.split(separator: " ").contains { $0.utf8.count > foldAt - 2 }
+        // One pass over the bytes: non-ASCII, "=?", or a run of more than 76 non-spaces.
+        var previous: UInt8 = 0
+        var word = 0
+        for b in s.utf8 {
+            if b >= 127 || (previous == UInt8(ascii: "=") && b == UInt8(ascii: "?")) { return true }
+            if b == UInt8(ascii: " ") {
+                word = 0
+            } else {
+                word += 1
+                if word > foldAt - 2 { return true }
+            }
+            previous = b
+        }
+        return false
     }
 
     /// Splits `text` into UTF-8 encoded-words of at most 75 characters (the first at most

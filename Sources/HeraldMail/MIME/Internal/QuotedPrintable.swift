@@ -7,22 +7,30 @@ enum QuotedPrintable {
     /// (CRLF, LF or CR) become CRLF hard breaks; encoded lines are at most 76 characters,
     /// with soft breaks (`=` CRLF) where a line is longer; spaces and tabs before a line
     /// break are encoded so that no transport strips them.
-    static func encode(_ text: [UInt8], into out: inout [UInt8]) {
+    ///
+    /// Returns how many bytes of `text` ``estimatedLength(count:escaped:)`` counts as
+    /// escaped (found on the way, instead of a pass of its own).
+    static func encode(_ text: [UInt8], into out: inout [UInt8]) -> Int {
         // At most 3 bytes per input byte plus a soft break ("=" CRLF) per 25 output bytes.
         let capacity = text.count * 3 + (text.count * 3) / 25 + 3
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: capacity))
-        let written = out.withUnsafeMutableBufferPointer { buffer in
+        let (written, escaped) = out.withUnsafeMutableBufferPointer { buffer in
             text.withUnsafeBufferPointer { input in
                 encode(input, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
             }
         }
         out.removeLast(capacity - written)
+        return escaped
     }
 
-    /// Encodes `text` into `out` (large enough); returns the bytes written.
-    private static func encode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    /// Encodes `text` into `out` (large enough); returns the bytes written and the
+    /// count of ``estimatedLength(count:escaped:)``'s escaped bytes.
+    private static func encode(
+        _ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>
+    ) -> (written: Int, escaped: Int) {
         var o = 0
+        var escaped = 0
         var column = 0
         var i = 0
         let n = text.count
@@ -37,6 +45,8 @@ enum QuotedPrintable {
                 i += 1
                 continue
             }
+            // (The bytes the estimate counts as escaped: none takes the fast path above.)
+            if b == 61 || b >= 127 || (b < 32 && b != 9 && b != 10 && b != 13) { escaped += 1 }
             if b == 13 || b == 10 {
                 out[o] = 13
                 out[o + 1] = 10
@@ -74,22 +84,14 @@ enum QuotedPrintable {
             column += width
             i += 1
         }
-        return o
+        return (o, escaped)
     }
 
-    /// The encoded length of `text` (without soft breaks, which add about 4%).
-    static func estimatedLength(_ text: [UInt8]) -> Int {
-        let escaped = text.withUnsafeBufferPointer { buffer in
-            var count = 0
-            for b in buffer {
-                switch b {
-                case 33...60, 62...126, 32, 9, 13, 10: break
-                default: count += 1
-                }
-            }
-            return count
-        }
-        let length = text.count + 2 * escaped
+    /// The estimated encoded length of a text of `count` bytes of which `escaped` are
+    /// neither printable ASCII other than `=`, nor space, tab, CR or LF (``encode(_:into:)``
+    /// counts them): each such byte takes 3 characters, and soft breaks add about 4%.
+    static func estimatedLength(count: Int, escaped: Int) -> Int {
+        let length = count + 2 * escaped
         return length + length / 25
     }
 }

@@ -13,18 +13,24 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
     private var lines: [String] = []
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let newline = buffer.readableBytesView.firstIndex(of: 10) else {
+        // The line is read in place (no copy); the reply, when complete, goes up after
+        // the reader index moved past it.
+        let parsed = try buffer.withUnsafeReadableBytes { raw -> (consumed: Int, reply: SMTPReply?)? in
+            try raw.withMemoryRebound(to: UInt8.self) { bytes -> (consumed: Int, reply: SMTPReply?)? in
+                guard let newline = bytes.firstIndex(of: 10) else { return nil }
+                var end = newline
+                if end > 0 && bytes[end - 1] == 13 { end -= 1 }
+                return (newline + 1, try consume(UnsafeBufferPointer(rebasing: bytes[..<end])))
+            }
+        }
+        guard let parsed else {
             if buffer.readableBytes > Self.maxLineLength {
                 throw SMTPError(.protocolError, "reply line longer than \(Self.maxLineLength) bytes")
             }
             return .needMoreData
         }
-        let view = buffer.readableBytesView
-        var end = newline
-        if end > view.startIndex && view[end - 1] == 13 { end -= 1 }
-        let line = Array(view[view.startIndex..<end])
-        buffer.moveReaderIndex(forwardBy: newline - view.startIndex + 1)
-        try consume(line, context: context)
+        buffer.moveReaderIndex(forwardBy: parsed.consumed)
+        if let reply = parsed.reply { context.fireChannelRead(wrapInboundOut(reply)) }
         return .continue
     }
 
@@ -33,7 +39,8 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    private mutating func consume(_ line: [UInt8], context: ChannelHandlerContext) throws {
+    /// Takes one line; returns the reply it completes, if it does.
+    private mutating func consume(_ line: UnsafeBufferPointer<UInt8>) throws -> SMTPReply? {
         guard line.count >= 3,
             let c0 = digit(line[0]), let c1 = digit(line[1]), let c2 = digit(line[2]),
             (2...5).contains(c0),
@@ -45,7 +52,7 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         if let code, code != lineCode {
             throw SMTPError(.protocolError, "reply code changed within a multi-line reply (\(code) then \(lineCode))")
         }
-        let rest = line.count > 4 ? line[4...] : []
+        let rest = UnsafeBufferPointer(rebasing: line[min(4, line.count)...])
         var text: String
         if code == nil {
             code = lineCode
@@ -64,12 +71,12 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
         if lines.count > Self.maxLines {
             throw SMTPError(.protocolError, "reply longer than \(Self.maxLines) lines")
         }
-        if line.count > 3 && line[3] == UInt8(ascii: "-") { return }
+        if line.count > 3 && line[3] == UInt8(ascii: "-") { return nil }
         let reply = SMTPReply(code: lineCode, enhancedCode: enhanced, lines: lines)
         code = nil
         enhanced = nil
         lines = []
-        context.fireChannelRead(wrapInboundOut(reply))
+        return reply
     }
 
     private func digit(_ b: UInt8) -> Int? {
@@ -78,11 +85,7 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
 
     /// `("5.1.1", "user unknown")` from `"5.1.1 user unknown"` when the class matches
     /// (parsed on the UTF-8 bytes: this runs for every reply).
-    static func splitEnhancedCode(_ text: ArraySlice<UInt8>, replyClass: Int) -> (String, String)? {
-        text.withUnsafeBufferPointer { splitEnhancedCode($0, replyClass: replyClass) }
-    }
-
-    private static func splitEnhancedCode(_ bytes: UnsafeBufferPointer<UInt8>, replyClass: Int) -> (String, String)? {
+    static func splitEnhancedCode(_ bytes: UnsafeBufferPointer<UInt8>, replyClass: Int) -> (String, String)? {
         let tokenEnd = bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.count
         guard tokenEnd >= 5, bytes[0] == UInt8(ascii: "0") + UInt8(replyClass), bytes[1] == UInt8(ascii: ".") else {
             return nil

@@ -1,0 +1,191 @@
+import Synchronization
+
+extension SendingJob {
+    /// What a lane does next (``Lanes/next(at:)``).
+    enum Step: Sendable {
+        /// Send this message (counted in flight and started for its domain).
+        case send(Work, quarantined: Bool, domain: String)
+        /// Read the next batch of PENDING rows, after this sequence number.
+        case read(after: Int)
+        /// Wait for a message in flight to settle, a batch to arrive or the run to end.
+        case park(UInt64)
+        /// Nothing in flight: wait for a retry, a domain's backoff or the rate limit.
+        case sleep(until: ContinuousClock.Instant)
+        /// Everything read was handed out and settled: look for PENDING rows from the start.
+        case lastLook
+        /// The run is asked to stop, or it is over.
+        case exit
+    }
+
+    /// The state a run's lanes share, behind one lock: the rows read and not yet handed
+    /// out, the messages held back for their domain, the retries, the domain throttle, the
+    /// rate limit and the messages in flight. A lane asks ``next(at:)`` what to do, so the
+    /// next message goes out from the lane that settled the previous one (no hand-off to
+    /// a loop and back, no task per message); the decisions are those of one loop.
+    final class Lanes: Sendable {
+        struct State {
+            var buffer: [Work] = []
+            var position = 0
+            var cursor = 0
+            var exhausted = false
+            var reading = false
+            var lookingLast = false
+            var retries: [Retry] = []
+            /// Read but held back: their domain is at its bound or backing off.
+            var held: [Work] = []
+            var throttle: DomainThrottle
+            var quarantined: Set<String> = []
+            var nextSlot: ContinuousClock.Instant
+            var inFlight = 0
+            var generation: UInt64 = 0
+            var parked: [CheckedContinuation<Void, Never>] = []
+            var outcome: Outcome?
+        }
+
+        private enum Source {
+            case retry(Int), held(Int), buffer
+        }
+
+        let state: Mutex<State>
+        private let run: SendingRun
+        private let interval: Duration?
+        private let heldLimit: Int
+
+        /// `interval`: the time between two messages under the delivery's rate limit, if any.
+        init(configuration: SendingEngine.Configuration, run: SendingRun, interval: Duration?) {
+            self.run = run
+            self.interval = interval
+            self.heldLimit = max(configuration.batchSize, configuration.maxInFlight * 4)
+            self.state = Mutex(State(throttle: DomainThrottle(configuration: configuration), nextSlot: .now))
+        }
+
+        /// What the calling lane does next.
+        func next(at instant: ContinuousClock.Instant) -> Step {
+            if run.stopRequested { return .exit }
+            return state.withLock { s in
+                if s.outcome != nil { return .exit }
+                let throttle = s.throttle
+                var source: Source?
+                if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows(SendingJob.domain($0.work.entry), at: instant) }) {
+                    source = .retry(index)
+                } else if let index = s.held.firstIndex(where: { throttle.allows(SendingJob.domain($0.entry), at: instant) }) {
+                    source = .held(index)
+                } else {
+                    while s.position < s.buffer.count, s.held.count < heldLimit {
+                        if throttle.allows(SendingJob.domain(s.buffer[s.position].entry), at: instant) {
+                            source = .buffer
+                            break
+                        }
+                        s.held.append(s.buffer[s.position])
+                        s.position += 1
+                    }
+                }
+                guard let source else { return idle(&s, at: instant) }
+                if let interval {
+                    if s.nextSlot > instant { return .sleep(until: s.nextSlot) }
+                    s.nextSlot = max(s.nextSlot, instant - interval) + interval
+                }
+                let work: Work
+                switch source {
+                case .retry(let index): work = s.retries.remove(at: index).work
+                case .held(let index): work = s.held.remove(at: index)
+                case .buffer:
+                    work = s.buffer[s.position]
+                    s.position += 1
+                }
+                let domain = SendingJob.domain(work.entry)
+                s.inFlight += 1
+                run.state.withLock { $0.inFlight += 1 }
+                s.throttle.started(domain)
+                return .send(work, quarantined: s.quarantined.contains(SendingJob.folded(work.entry.message.address)), domain: domain)
+            }
+        }
+
+        /// Nothing can be handed out now: read, wait or look for what is left.
+        private func idle(_ s: inout State, at instant: ContinuousClock.Instant) -> Step {
+            if s.position >= s.buffer.count, !s.exhausted, s.held.count < heldLimit {
+                guard s.reading else {
+                    s.reading = true
+                    return .read(after: s.cursor)
+                }
+                return .park(s.generation)
+            }
+            if s.inFlight > 0 || s.reading || s.lookingLast { return .park(s.generation) }
+            if !s.retries.isEmpty || !s.held.isEmpty {
+                let wake = ([s.throttle.nextOpening(after: instant)] + s.retries.map(\.due)).compactMap { $0 }.min()
+                return .sleep(until: min(wake ?? instant, instant + .milliseconds(50)))
+            }
+            s.lookingLast = true
+            return .lastLook
+        }
+
+        /// A message's outcome is committed (or could not be): it is no longer in flight.
+        func settle(_ completion: Completion, domain: String, at instant: ContinuousClock.Instant) {
+            state.withLock { s in
+                s.inFlight -= 1
+                s.throttle.finished(domain, completion.domainResult, at: instant)
+                if let retry = completion.retry { s.retries.append(retry) }
+            }
+            run.state.withLock { $0.inFlight -= 1 }
+            wakeAll()
+        }
+
+        /// The batch a `.read` step asked for (empty at the end, or when it failed).
+        func batchRead(_ read: [Work], quarantined: Set<String>) {
+            state.withLock { s in
+                s.quarantined.formUnion(quarantined)
+                s.buffer = read
+                s.position = 0
+                if let last = read.last { s.cursor = last.entry.message.sequence } else { s.exhausted = true }
+                s.reading = false
+            }
+            wakeAll()
+        }
+
+        /// The outcome of a `.lastLook` step; returns whether the run is over (then every
+        /// lane exits). Otherwise reading starts again from the first row.
+        func lastLooked(nothingLeft: Bool) -> Bool {
+            let over = state.withLock { s -> Bool in
+                s.lookingLast = false
+                guard nothingLeft else {
+                    s.cursor = 0
+                    s.exhausted = false
+                    return false
+                }
+                let completing = run.state.withLock { state -> Bool in
+                    guard state.stop == nil else { return false }
+                    state.finishing = true
+                    return true
+                }
+                s.outcome = completing ? .completed : .stopped
+                return true
+            }
+            if over { wakeAll() }
+            return over
+        }
+
+        /// Waits until something changed since `generation` (a settle, a batch, the end).
+        func park(_ generation: UInt64) async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let changed = state.withLock { s -> Bool in
+                    guard s.generation == generation else { return true }
+                    s.parked.append(continuation)
+                    return false
+                }
+                if changed { continuation.resume() }
+            }
+        }
+
+        /// Wakes the parked lanes (they ask ``next(at:)`` again).
+        func wakeAll() {
+            let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                s.generation &+= 1
+                guard !s.parked.isEmpty else { return [] }
+                let waiting = s.parked
+                s.parked = []
+                return waiting
+            }
+            for continuation in waiting { continuation.resume() }
+        }
+    }
+}
