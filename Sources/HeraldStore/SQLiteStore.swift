@@ -50,6 +50,10 @@ public final class SQLiteStore: Sendable {
     public let path: String
     let pool: DatabasePool
     let logger: Logger
+    /// Checkpoints the WAL beside the writer (see ``WALCheckpointer``).
+    let checkpointer: WALCheckpointer
+    /// Shares the writer's transactions among concurrent profile imports.
+    let profileCommitter = ProfileBatchCommitter()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     ///
@@ -65,11 +69,18 @@ public final class SQLiteStore: Sendable {
         let cacheSize = configuration.cacheSizeKiB
         let synchronous = configuration.fullSync ? "FULL" : "NORMAL"
         let mmapSize = max(0, configuration.mmapSizeBytes)
+        let checkpointer = WALCheckpointer(logger: logger)
+        self.checkpointer = checkpointer
         config.prepareDatabase { db in
+            // journal_size_limit: a log that grew during a long import is cut back to
+            // 64 MiB when it restarts.
             try db.execute(sql: """
                 PRAGMA cache_size = -\(cacheSize); PRAGMA synchronous = \(synchronous); PRAGMA temp_store = MEMORY;
-                PRAGMA mmap_size = \(mmapSize)
+                PRAGMA mmap_size = \(mmapSize); PRAGMA journal_size_limit = 67108864
                 """)
+            // Commits signal the checkpointer instead of checkpointing on the writer's
+            // thread (read-only connections never commit). The closure keeps it alive.
+            if let connection = db.sqliteConnection { checkpointer.install(on: connection) }
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
@@ -81,6 +92,7 @@ public final class SQLiteStore: Sendable {
             let applied = try pool.read { try migrator.appliedIdentifiers($0) }
             try migrator.migrate(pool)
             let now = try pool.read { try migrator.appliedIdentifiers($0) }
+            try checkpointer.open(path: path)
             logger.info(
                 "database opened",
                 metadata: [
@@ -88,14 +100,20 @@ public final class SQLiteStore: Sendable {
                     "herald.database.migrations.applied": "\(now.subtracting(applied).sorted())",
                 ]
             )
+        } catch let error as HeraldError {
+            try? pool.close()
+            checkpointer.close()
+            throw error
         } catch {
             try? pool.close()
+            checkpointer.close()
             throw HeraldError(code: .internal, message: "cannot migrate the database at \(path)", cause: error)
         }
     }
 
     /// Closes every connection. The store must not be used afterwards.
     public func close() throws {
+        defer { checkpointer.close() }
         do {
             try pool.close()
         } catch {
@@ -122,6 +140,17 @@ public final class SQLiteStore: Sendable {
     func read<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(body)
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            throw Self.heraldError(error, operation)
+        }
+    }
+
+    /// Runs `body`, mapping its errors like ``write(_:_:)`` does.
+    func mapErrors<T: Sendable>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
         } catch let error as HeraldError {
             throw error
         } catch {

@@ -52,12 +52,12 @@ struct ProfileWriter {
     }
 
     /// Inserts or replaces row `index` of `batch` (whose bytes start at `base`, valid
-    /// until ``finish()``); `tags` are the row's tags. Returns whether it was created.
+    /// until ``finish()``). Returns whether it was created.
     ///
     /// Throws ``HeraldError/Code/resourceExhausted`` before writing anything when the
     /// profile brings a new attribute key beyond ``AttributeCatalog/maxKeys``.
     mutating func upsert(
-        _ batch: PreparedProfiles, _ index: Int, _ base: UnsafePointer<UInt8>, tags: [String], at micros: Int64
+        _ batch: PreparedProfiles, _ index: Int, _ base: UnsafePointer<UInt8>, at micros: Int64
     ) throws -> Bool {
         let row = batch.rows[index]
         if !mapAttributes(batch, row) {
@@ -99,6 +99,10 @@ struct ProfileWriter {
         let last = try bindRow(updateProfile, batch, row, base, micros)
         try updateProfile.bind(last, pk)
         try updateProfile.run()
+        let tags = row.tags.map { t in
+            let span = batch.tagSpans[Int(t)]
+            return String(decoding: UnsafeBufferPointer(start: base + Int(span.start), count: Int(span.count)), as: UTF8.self)
+        }
         try replaceTags(pk: pk, old: oldTags, new: tags)
         return false
     }
