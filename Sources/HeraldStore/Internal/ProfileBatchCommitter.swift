@@ -4,14 +4,16 @@ internal import Synchronization
 
 /// Writes the profile batches of concurrent upserts in shared transactions (group commit).
 ///
-/// Each call queues its batch and asks the single writer for a transaction; the first
-/// transaction to start takes every batch queued by then and writes them one after the
-/// other, and the calls whose batches it took are answered once it has committed. A batch
-/// is always written whole inside one transaction, so a crash still leaves each batch
-/// entirely written or not at all, and no call is answered before its rows are committed.
-/// With several imports in flight this makes fewer, larger commits: a page touched by
-/// several batches is written to the log once, and a transaction's fixed costs are paid
-/// once. A transaction that fails fails every batch in it (none of them is written).
+/// Each call queues its batch and asks the single writer for a transaction; a transaction
+/// takes the queued batches, oldest first, up to ``maxRowsPerTransaction`` rows (always
+/// at least one batch), writes them one after the other, and the calls whose batches it
+/// took are answered once it has committed. A batch is always written whole inside one
+/// transaction, so a crash still leaves each batch entirely written or not at all, and no
+/// call is answered before its rows are committed. Many small concurrent upserts then
+/// share one commit (its log write and fixed costs). Full batches of 10,000 go one per
+/// transaction: taking every queued batch at once would answer all the importers' calls
+/// together and leave the writer idle while their next batches are decoded. A
+/// transaction that fails fails every batch in it (none of them is written).
 final class ProfileBatchCommitter: Sendable {
     /// What one batch's write did: rows created and updated, and the positions (in the
     /// batch) of the rows refused because their new attribute key exceeded the limit.
@@ -33,6 +35,9 @@ final class ProfileBatchCommitter: Sendable {
         let jobs = Mutex<[Job]>([])
     }
 
+    /// The most rows one transaction takes from the queue (unless a single batch is larger).
+    static let maxRowsPerTransaction = 10_000
+
     private let pending = Mutex<[Job]>([])
 
     /// Writes `batch` with `micros` as its timestamp, sharing the transaction with the
@@ -43,10 +48,7 @@ final class ProfileBatchCommitter: Sendable {
             let taken = Taken()
             pool.asyncWrite(
                 { db -> [Outcome] in
-                    let jobs = self.pending.withLock { pending -> [Job] in
-                        defer { pending.removeAll(keepingCapacity: true) }
-                        return pending
-                    }
+                    let jobs = self.pending.withLock { Self.takeJobs(&$0) }
                     taken.jobs.withLock { $0 = jobs }
                     guard !jobs.isEmpty else { return [] }
                     var writer = try ProfileWriter(db)
@@ -74,9 +76,21 @@ final class ProfileBatchCommitter: Sendable {
         }
     }
 
+    /// Removes and returns the oldest queued jobs, up to ``maxRowsPerTransaction`` rows.
+    private static func takeJobs(_ pending: inout [Job]) -> [Job] {
+        var count = 0, rows = 0
+        while count < pending.count, count == 0 || rows + pending[count].batch.rows.count <= maxRowsPerTransaction {
+            rows += pending[count].batch.rows.count
+            count += 1
+        }
+        defer { pending.removeFirst(count) }
+        return Array(pending.prefix(count))
+    }
+
     private static func write(_ batch: PreparedProfiles, at micros: Int64, with writer: inout ProfileWriter) throws -> Outcome {
         try batch.bytes.withUnsafeBufferPointer { bytes in
             guard let base = bytes.baseAddress else { return Outcome() }
+            writer.begin(batch)
             var outcome = Outcome()
             for position in batch.rows.indices {
                 do {
