@@ -28,9 +28,14 @@ public final class SQLiteStore: Sendable {
         /// bytes; 0 turns it off. Mapping saves a copy per page read on full scans (counts
         /// over large audiences); mapped pages count in the process's resident size.
         public var mmapSizeBytes: Int
+        /// The write-ahead log's size, in bytes, from which a commit waits for the
+        /// checkpoint (which otherwise runs beside the writer) to catch up, and to which
+        /// a restarted log is cut back (`journal_size_limit`). Bounds the log during long
+        /// imports, whose back-to-back commits leave it no moment to restart.
+        public var walLimitBytes: Int
 
         /// 64 MiB of cache, 5 s busy timeout, 4 readers, `synchronous = NORMAL`, 1 GiB of mmap
-        /// (a count over 1,000,000 profiles takes about half the time with it).
+        /// (a count over 1,000,000 profiles takes about half the time with it), a 64 MiB log.
         public static var defaults: Configuration {
             Configuration(
                 cacheSizeKiB: 65_536, busyTimeoutMilliseconds: 5_000, maximumReaderCount: 4, fullSync: false, mmapSizeBytes: 1 << 30
@@ -38,12 +43,16 @@ public final class SQLiteStore: Sendable {
         }
 
         /// Creates a configuration.
-        public init(cacheSizeKiB: Int, busyTimeoutMilliseconds: Int, maximumReaderCount: Int, fullSync: Bool, mmapSizeBytes: Int = 0) {
+        public init(
+            cacheSizeKiB: Int, busyTimeoutMilliseconds: Int, maximumReaderCount: Int, fullSync: Bool, mmapSizeBytes: Int = 0,
+            walLimitBytes: Int = 64 << 20
+        ) {
             self.cacheSizeKiB = cacheSizeKiB
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.maximumReaderCount = maximumReaderCount
             self.fullSync = fullSync
             self.mmapSizeBytes = mmapSizeBytes
+            self.walLimitBytes = walLimitBytes
         }
     }
 
@@ -71,14 +80,14 @@ public final class SQLiteStore: Sendable {
         let cacheSize = configuration.cacheSizeKiB
         let synchronous = configuration.fullSync ? "FULL" : "NORMAL"
         let mmapSize = max(0, configuration.mmapSizeBytes)
-        let checkpointer = WALCheckpointer(logger: logger)
+        // The store's pages are SQLite's default 4 KiB: one log frame each.
+        let walLimit = max(0, configuration.walLimitBytes)
+        let checkpointer = WALCheckpointer(maxLogFrames: walLimit / 4096, logger: logger)
         self.checkpointer = checkpointer
         config.prepareDatabase { db in
-            // journal_size_limit: a log that grew during a long import is cut back to
-            // 64 MiB when it restarts.
             try db.execute(sql: """
                 PRAGMA cache_size = -\(cacheSize); PRAGMA synchronous = \(synchronous); PRAGMA temp_store = MEMORY;
-                PRAGMA mmap_size = \(mmapSize); PRAGMA journal_size_limit = 67108864
+                PRAGMA mmap_size = \(mmapSize); PRAGMA journal_size_limit = \(walLimit)
                 """)
             // Commits signal the checkpointer instead of checkpointing on the writer's
             // thread (read-only connections never commit). The closure keeps it alive.

@@ -102,6 +102,39 @@ struct SQLiteStoreImportTests {
         }
     }
 
+    @Test("back-to-back commits keep the log within its limit plus one transaction")
+    func logStaysBounded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var configuration = SQLiteStore.Configuration.defaults
+        configuration.walLimitBytes = 4 << 20
+        let store = try SQLiteStore(path: directory.databasePath, configuration: configuration, logger: Logger(label: "test"))
+        let limit = store.checkpointer.maxLogFrames
+        #expect(limit == 1_024)
+        // Six importers writing at once keep the writer busy: the log has no idle moment
+        // to restart in, so only the wait at the limit bounds it.
+        let largest = try await withThrowingTaskGroup(of: Int.self) { group in
+            for importer in 0..<6 {
+                group.addTask {
+                    var largest = 0
+                    for part in 0..<5 {
+                        let rows = (0..<3_000).map { Self.profile(batch: importer * 10 + part, $0) }
+                        _ = try await store.upsertProfiles(rows, at: Self.t1)
+                        largest = max(largest, store.checkpointer.framesAfterLastCommit)
+                    }
+                    return largest
+                }
+            }
+            return try await group.reduce(0) { max($0, $1) }
+        }
+        // The log reaches the limit (90,000 rows are several times it) and never holds
+        // more than the limit plus one transaction (at most 10,000 of these rows, about
+        // 1,100 frames here).
+        #expect(largest >= limit && largest < limit * 5 / 2, "largest log: \(largest) frames, limit \(limit)")
+        #expect(try await store.countProfiles(matching: .all) == 90_000)
+        try store.close()
+    }
+
     @Test("after many checkpointed imports, the data survives closing and reopening")
     func reopenAfterCheckpoints() async throws {
         let directory = try TemporaryDirectory()

@@ -16,6 +16,12 @@ internal import Synchronization
 /// beside the next transactions (SQLite lets a checkpoint run concurrently with one
 /// writer and with readers). Durability is unchanged: a commit is in the WAL either way,
 /// and a checkpoint syncs the log before copying it.
+///
+/// While the writer commits back to back the log cannot restart (a restart needs a log
+/// entirely copied when a transaction begins), so it would grow for as long as an import
+/// lasts. Once it holds ``maxLogFrames`` frames, a commit waits for the checkpoint to
+/// catch up, and the next transaction starts the log over: the log stays within
+/// ``maxLogFrames`` plus one transaction, at the cost of one wait per that many frames.
 final class WALCheckpointer: Sendable {
     /// The log size, in frames (pages), from which a checkpoint is started: SQLite's
     /// own automatic threshold.
@@ -47,8 +53,12 @@ final class WALCheckpointer: Sendable {
     private let runs = Atomic<Int>(0)
     private let logFrames = Atomic<Int>(0)
 
+    /// The log size, in frames, from which a commit waits for the checkpoint.
+    let maxLogFrames: Int
+
     /// Creates a checkpointer; it checkpoints nothing until ``open(path:)``.
-    init(logger: Logger) {
+    init(maxLogFrames: Int, logger: Logger) {
+        self.maxLogFrames = max(maxLogFrames, Self.framesBeforeCheckpoint)
         self.logger = logger
     }
 
@@ -113,7 +123,12 @@ final class WALCheckpointer: Sendable {
     private func committed(_ frames: Int32) {
         let frames = Int(frames)
         logFrames.store(frames, ordering: .relaxed)
-        if frames >= Self.framesBeforeCheckpoint { schedule() }
+        guard frames >= Self.framesBeforeCheckpoint else { return }
+        schedule()
+        // The commit is complete and no lock is held here: waiting cannot block the
+        // checkpoint, which then copies the whole log (unless a reader still reads an
+        // older snapshot), so that the next transaction restarts it.
+        if frames >= maxLogFrames { waitUntilIdle() }
     }
 
     private func schedule() {
