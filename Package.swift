@@ -68,11 +68,17 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // C shim for the SQLite settings Swift cannot reach (variadic sqlite3_config).
+        .target(
+            name: "CHeraldSQLite",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         // Storage behind HeraldCore's protocols: SQLite (one file, WAL) through GRDB.
         .target(
             name: "HeraldStore",
             dependencies: [
                 "HeraldCore",
+                "CHeraldSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

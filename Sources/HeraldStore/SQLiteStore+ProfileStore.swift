@@ -26,31 +26,14 @@ extension SQLiteStore: ProfileStore {
         let rows = valid
         // Bind-ready values, built before taking the writer (beside another batch's write).
         let prepared = PreparedProfiles(rows)
-        let micros = time.microsecondsSinceEpoch
-        let (created, updated, refused) = try await write("upsertProfiles") { db in
-            var writer = try ProfileWriter(db)
-            defer { writer.finish() }
-            return try prepared.bytes.withUnsafeBufferPointer { bytes in
-                let base = bytes.baseAddress!
-                var created = 0, updated = 0
-                var refused: [(Int, HeraldError)] = []
-                for position in rows.indices {
-                    do {
-                        if try writer.upsert(prepared, position, base, tags: rows[position].tags, at: micros) {
-                            created += 1
-                        } else {
-                            updated += 1
-                        }
-                    } catch let error as HeraldError where error.code == .resourceExhausted {
-                        refused.append((position, error))
-                    }
-                }
-                return (created, updated, refused)
-            }
+        // Written in the next transaction of the single writer, beside the batches of
+        // other concurrent calls (each batch whole in one transaction).
+        let outcome = try await mapErrors("upsertProfiles") {
+            try await profileCommitter.write(prepared, at: time.microsecondsSinceEpoch, in: pool)
         }
-        result.created = created
-        result.updated = updated
-        for (position, error) in refused {
+        result.created = outcome.created
+        result.updated = outcome.updated
+        for (position, error) in outcome.refused {
             result.errors.append(.init(index: validIndices[position], id: rows[position].id, error: error))
         }
         result.errors.sort { $0.index < $1.index }

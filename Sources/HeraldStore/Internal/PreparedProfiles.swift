@@ -3,8 +3,9 @@ import HeraldCore
 /// A batch of validated, normalized profiles turned into bind-ready values before the
 /// write transaction: every text as UTF-8 bytes in one buffer (bound with
 /// `SQLITE_STATIC`, no copy or allocation per value), the tags JSON encoded, each
-/// attribute's number parsed. Built outside the single writer, so that this work runs
-/// beside the write of another batch.
+/// attribute's number parsed, attribute keys numbered once per batch (the writer maps a
+/// key number to its column once per batch, not a key string per row). Built outside the
+/// single writer, so that this work runs beside the write of another batch.
 struct PreparedProfiles: Sendable {
     /// A range of ``bytes``.
     struct Span: Sendable {
@@ -12,9 +13,10 @@ struct PreparedProfiles: Sendable {
         var count: Int32
     }
 
-    /// One attribute of a row: its key, its text and ``AudienceNumber/parse(_:)`` of it.
+    /// One attribute of a row: its key (an index in ``keys``), its text and
+    /// ``AudienceNumber/parse(_:)`` of it.
     struct Attribute: Sendable {
-        var key: String
+        var key: Int32
         var value: Span
         var number: Double?
     }
@@ -32,6 +34,10 @@ struct PreparedProfiles: Sendable {
     private(set) var rows: [Row] = []
     private(set) var tagSpans: [Span] = []
     private(set) var attributes: [Attribute] = []
+    /// The distinct attribute keys of the batch, in order of first appearance.
+    private(set) var keys: [String] = []
+    /// The index of each key in ``keys``, once there are too many for a linear search.
+    private var keyIndex: [String: Int32] = [:]
 
     init(_ profiles: [Profile]) {
         rows.reserveCapacity(profiles.count)
@@ -46,7 +52,7 @@ struct PreparedProfiles: Sendable {
             for tag in profile.tags { tagSpans.append(append(tag)) }
             let firstAttribute = Int32(attributes.count)
             for (key, value) in profile.attributes {
-                attributes.append(Attribute(key: key, value: append(value), number: AudienceNumber.parse(value)))
+                attributes.append(Attribute(key: number(key), value: append(value), number: AudienceNumber.parse(value)))
             }
             rows.append(Row(
                 id: id, email: email, firstName: firstName, lastName: lastName, locale: locale, timeZone: timeZone,
@@ -55,6 +61,23 @@ struct PreparedProfiles: Sendable {
             ))
         }
         bytes.append(0)
+    }
+
+    /// The index of `key` in ``keys``, adding it when new. Batches usually share a few
+    /// keys: a linear search over short (inline) strings beats hashing.
+    private mutating func number(_ key: String) -> Int32 {
+        if keys.count <= 16 {
+            if let found = keys.firstIndex(of: key) { return Int32(found) }
+        } else if let found = keyIndex[key] {
+            return found
+        }
+        keys.append(key)
+        if keys.count == 17 {
+            for (index, key) in keys.enumerated() { keyIndex[key] = Int32(index) }
+        } else if keys.count > 17 {
+            keyIndex[key] = Int32(keys.count - 1)
+        }
+        return Int32(keys.count - 1)
     }
 
     private mutating func append(_ text: String) -> Span {

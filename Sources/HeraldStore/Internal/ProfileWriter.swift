@@ -13,13 +13,13 @@ struct ProfileWriter {
     private let deleteTag: RawStatement
     /// The index in `keysBySlot` (the binding order) of each key.
     private var positions: [String: Int]
+    /// The position of each key of the current batch (see ``begin(_:)``), -1 for a key
+    /// without columns yet.
+    private var keyPositions: [Int] = []
     /// For the row being written: the index in the batch's attributes of the value of
     /// each position, -1 for none; and the positions the row set (to clear them after).
     private var attributeAtPosition: [Int] = []
     private var positionOfAttribute: [Int] = []
-    /// The previous row's keys and their positions, in the row's order.
-    private var cachedKeys: [String] = []
-    private var cachedPositions: [Int] = []
 
     /// The fixed columns written by both insert and update, in binding order.
     private static let fixedColumns = ["email", "first_name", "last_name", "locale", "time_zone", "subscription", "updated_at", "tags"]
@@ -29,6 +29,7 @@ struct ProfileWriter {
         catalog = try AttributeCatalog.load(db)
         (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog)
         positions = Self.positions(catalog)
+        attributeAtPosition = Array(repeating: -1, count: catalog.keysBySlot.count)
         selectExisting = try db.cachedStatement(sql: "SELECT pk, tags FROM profiles WHERE id = ?")
         insertTag = RawStatement(try db.cachedStatement(sql: "INSERT INTO profile_tags (tag, profile_pk) VALUES (?, ?)"))
         deleteTag = RawStatement(try db.cachedStatement(sql: "DELETE FROM profile_tags WHERE tag = ? AND profile_pk = ?"))
@@ -51,26 +52,32 @@ struct ProfileWriter {
         return (RawStatement(insert), RawStatement(update))
     }
 
+    /// Maps the attribute keys of `batch` to their columns: call before writing its rows.
+    mutating func begin(_ batch: PreparedProfiles) {
+        keyPositions = batch.keys.map { positions[$0] ?? -1 }
+    }
+
     /// Inserts or replaces row `index` of `batch` (whose bytes start at `base`, valid
-    /// until ``finish()``); `tags` are the row's tags. Returns whether it was created.
+    /// until ``finish()``; ``begin(_:)`` called for the batch). Returns whether it was created.
     ///
     /// Throws ``HeraldError/Code/resourceExhausted`` before writing anything when the
     /// profile brings a new attribute key beyond ``AttributeCatalog/maxKeys``.
     mutating func upsert(
-        _ batch: PreparedProfiles, _ index: Int, _ base: UnsafePointer<UInt8>, tags: [String], at micros: Int64
+        _ batch: PreparedProfiles, _ index: Int, _ base: UnsafePointer<UInt8>, at micros: Int64
     ) throws -> Bool {
         let row = batch.rows[index]
         if !mapAttributes(batch, row) {
             // A key without columns yet: add them (or refuse the row before writing it).
             // The statements follow the catalog even when a key is refused.
             var refusal: (any Error)? = nil
-            for i in row.attributes where catalog.slots[batch.attributes[Int(i)].key] == nil {
-                do { try catalog.add(batch.attributes[Int(i)].key, db) } catch { refusal = error; break }
+            for i in row.attributes where keyPositions[Int(batch.attributes[Int(i)].key)] < 0 {
+                let key = batch.keys[Int(batch.attributes[Int(i)].key)]
+                do { try catalog.add(key, db) } catch { refusal = error; break }
             }
             (insertProfile, updateProfile) = try Self.prepareRowStatements(db, catalog)
             positions = Self.positions(catalog)
-            cachedKeys = []
-            cachedPositions = []
+            attributeAtPosition = Array(repeating: -1, count: catalog.keysBySlot.count)
+            begin(batch)
             if let refusal { throw refusal }
             _ = mapAttributes(batch, row)
         }
@@ -99,6 +106,10 @@ struct ProfileWriter {
         let last = try bindRow(updateProfile, batch, row, base, micros)
         try updateProfile.bind(last, pk)
         try updateProfile.run()
+        let tags = row.tags.map { t in
+            let span = batch.tagSpans[Int(t)]
+            return String(decoding: UnsafeBufferPointer(start: base + Int(span.start), count: Int(span.count)), as: UTF8.self)
+        }
         try replaceTags(pk: pk, old: oldTags, new: tags)
         return false
     }
@@ -111,36 +122,18 @@ struct ProfileWriter {
     }
 
     /// Fills ``attributeAtPosition`` (and ``positionOfAttribute``) for `row`; false when
-    /// a key has no columns yet. Keys are matched first against the previous row's, in
-    /// order (rows of a batch usually share their keys), and hashed only otherwise.
+    /// a key has no columns yet (nothing is left set then).
     private mutating func mapAttributes(_ batch: PreparedProfiles, _ row: PreparedProfiles.Row) -> Bool {
         positionOfAttribute.removeAll(keepingCapacity: true)
-        var j = 0
         for i in row.attributes {
-            let key = batch.attributes[Int(i)].key
-            let position: Int
-            if j < cachedKeys.count, cachedKeys[j] == key {
-                position = cachedPositions[j]
-            } else if let found = positions[key] {
-                position = found
-                if j < cachedKeys.count {
-                    cachedKeys[j] = key
-                    cachedPositions[j] = found
-                } else {
-                    cachedKeys.append(key)
-                    cachedPositions.append(found)
-                }
-            } else {
+            let position = keyPositions[Int(batch.attributes[Int(i)].key)]
+            guard position >= 0 else {
                 for p in positionOfAttribute { attributeAtPosition[p] = -1 }
                 positionOfAttribute.removeAll(keepingCapacity: true)
                 return false
             }
-            if attributeAtPosition.count <= position {
-                attributeAtPosition.append(contentsOf: repeatElement(-1, count: position + 1 - attributeAtPosition.count))
-            }
             attributeAtPosition[position] = Int(i)
             positionOfAttribute.append(position)
-            j += 1
         }
         return true
     }
@@ -159,8 +152,7 @@ struct ProfileWriter {
         try statement.bind(7, micros)
         try statement.bindStatic(8, base + Int(row.tagsJSON.start), row.tagsJSON.count)
         var index: Int32 = 9
-        for position in 0..<catalog.keysBySlot.count {
-            let a = position < attributeAtPosition.count ? attributeAtPosition[position] : -1
+        for a in attributeAtPosition {
             if a >= 0 {
                 let attribute = batch.attributes[a]
                 try statement.bindStatic(index, base + Int(attribute.value.start), attribute.value.count)
