@@ -207,45 +207,27 @@ extension SQLiteStore: PreparationStore {
     public func appendExclusions(_ exclusions: [Exclusion], deliveryID: String) async throws {
         guard !exclusions.isEmpty else { return }
         try await write("appendExclusions") { db in
-            // Rows go in groups of `perStatement` per INSERT (the rest one by one), their
-            // texts bound from one buffer, as in appendMessages.
-            let perStatement = Self.exclusionsPerInsert
-            let columns = "INSERT OR REPLACE INTO preparation_exclusions (delivery_id, profile_id, address, cause, rule_name) VALUES "
-            let row = "(?, ?, ?, ?, ?)"
-            let group = RawStatement(try db.cachedStatement(
-                sql: columns + Array(repeating: row, count: perStatement).joined(separator: ", ")
-            ))
-            let single = RawStatement(try db.cachedStatement(sql: columns + row))
-            defer {
-                group.clearBindings()
-                single.clearBindings()
-            }
-            var arena = TextArena()
-            var start = 0
-            while start < exclusions.count {
-                let grouped = exclusions.count - start >= perStatement
-                let statement = grouped ? group : single
-                let rows = exclusions[start..<(start + (grouped ? perStatement : 1))]
-                arena.removeAll()
+            try GroupedInsert(
+                db,
+                prefix: "INSERT OR REPLACE INTO preparation_exclusions (delivery_id, profile_id, address, cause, rule_name) VALUES ",
+                row: "(?, ?, ?, ?, ?)",
+                perStatement: Self.exclusionsPerInsert
+            ).insert(exclusions) { rows, arena in
                 arena.append(deliveryID)
                 for exclusion in rows {
                     arena.append(exclusion.profileID)
                     arena.append(exclusion.address)
                     arena.append(exclusion.ruleName)
                 }
-                let spans = arena.spans
-                try arena.withBase { base in
-                    for (i, exclusion) in rows.enumerated() {
-                        let offset = Int32(i * 5)
-                        try statement.bind(offset + 1, spans[0], in: base)
-                        try statement.bind(offset + 2, spans[1 + 3 * i], in: base)
-                        try statement.bind(offset + 3, spans[2 + 3 * i], in: base)
-                        try statement.bind(offset + 4, Int64(exclusion.cause.rawValue))
-                        try statement.bind(offset + 5, spans[3 + 3 * i], in: base)
-                    }
-                    try statement.run()
+            } bind: { statement, rows, spans, base in
+                for (i, exclusion) in rows.enumerated() {
+                    let offset = Int32(i * 5)
+                    try statement.bind(offset + 1, spans[0], in: base)
+                    try statement.bind(offset + 2, spans[1 + 3 * i], in: base)
+                    try statement.bind(offset + 3, spans[2 + 3 * i], in: base)
+                    try statement.bind(offset + 4, Int64(exclusion.cause.rawValue))
+                    try statement.bind(offset + 5, spans[3 + 3 * i], in: base)
                 }
-                start += rows.count
             }
         }
     }
@@ -272,27 +254,12 @@ extension SQLiteStore: PreparationStore {
     public func appendMessages(_ messages: [PreparedMessage]) async throws {
         guard !messages.isEmpty else { return }
         try await write("appendMessages") { db in
-            // Rows go in groups of `perStatement` per INSERT (the rest one by one): one
-            // statement execution per group instead of per row; the texts of a group are
-            // bound from one buffer (no copy by SQLite).
-            let perStatement = Self.messagesPerInsert
-            let columns = "INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time) VALUES "
-            let row = "(?, ?, ?, ?, ?, ?, ?)"
-            let group = RawStatement(try db.cachedStatement(
-                sql: columns + Array(repeating: row, count: perStatement).joined(separator: ", ")
-            ))
-            let single = RawStatement(try db.cachedStatement(sql: columns + row))
-            defer {
-                group.clearBindings()
-                single.clearBindings()
-            }
-            var arena = TextArena()
-            var start = 0
-            while start < messages.count {
-                let grouped = messages.count - start >= perStatement
-                let statement = grouped ? group : single
-                let rows = messages[start..<(start + (grouped ? perStatement : 1))]
-                arena.removeAll()
+            try GroupedInsert(
+                db,
+                prefix: "INSERT OR REPLACE INTO messages (delivery_id, seq, profile_id, address, tracking_id, status, status_time) VALUES ",
+                row: "(?, ?, ?, ?, ?, ?, ?)",
+                perStatement: Self.messagesPerInsert
+            ).insert(messages) { rows, arena in
                 for message in rows {
                     arena.append(message.deliveryID)
                     arena.append(message.profileID)
@@ -300,25 +267,21 @@ extension SQLiteStore: PreparationStore {
                     arena.append(message.trackingID)
                     arena.append(message.status.rawValue)
                 }
-                let spans = arena.spans
-                try arena.withBase { base in
-                    for (i, message) in rows.enumerated() {
-                        let offset = Int32(i * 7), text = 5 * i
-                        try statement.bind(offset + 1, spans[text], in: base)
-                        try statement.bind(offset + 2, Int64(message.sequence))
-                        try statement.bind(offset + 3, spans[text + 1], in: base)
-                        try statement.bind(offset + 4, spans[text + 2], in: base)
-                        try statement.bind(offset + 5, spans[text + 3], in: base)
-                        try statement.bind(offset + 6, spans[text + 4], in: base)
-                        if let time = message.statusTime {
-                            try statement.bind(offset + 7, time.microsecondsSinceEpoch)
-                        } else {
-                            try statement.bindNull(offset + 7)
-                        }
+            } bind: { statement, rows, spans, base in
+                for (i, message) in rows.enumerated() {
+                    let offset = Int32(i * 7), text = 5 * i
+                    try statement.bind(offset + 1, spans[text], in: base)
+                    try statement.bind(offset + 2, Int64(message.sequence))
+                    try statement.bind(offset + 3, spans[text + 1], in: base)
+                    try statement.bind(offset + 4, spans[text + 2], in: base)
+                    try statement.bind(offset + 5, spans[text + 3], in: base)
+                    try statement.bind(offset + 6, spans[text + 4], in: base)
+                    if let time = message.statusTime {
+                        try statement.bind(offset + 7, time.microsecondsSinceEpoch)
+                    } else {
+                        try statement.bindNull(offset + 7)
                     }
-                    try statement.run()
                 }
-                start += rows.count
             }
         }
     }
