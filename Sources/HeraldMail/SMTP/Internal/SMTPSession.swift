@@ -36,6 +36,10 @@ final class SMTPSession: Sendable {
     /// Whether the connection is still open.
     var isActive: Bool { channel.isActive }
 
+    /// Whether commands go out pipelined (configured and offered by the relay): the
+    /// condition for ``begin(_:)`` and ``finish(_:thenBegin:)``.
+    var pipelines: Bool { usesPipelining }
+
     /// Connects, reads the greeting, says EHLO (HELO when EHLO is refused) and
     /// authenticates when credentials are configured.
     static func connect(to relay: SMTPRelay, configuration: SMTPPool.Configuration) async throws -> SMTPSession {
@@ -201,6 +205,111 @@ final class SMTPSession: Sendable {
             }
             return (smtpError.outcome, .closed)
         }
+    }
+
+    /// A message whose envelope the relay accepted and whose DATA it answered with 354;
+    /// its data is held until ``finish(_:thenBegin:)`` writes it. Until then nothing is
+    /// delivered: the only way out without delivering is closing the connection (no RSET
+    /// in the middle of DATA).
+    struct Begun: Sendable {
+        fileprivate let payload: ByteBuffer
+    }
+
+    /// What ``begin(_:)`` (or the `thenBegin` part of ``finish(_:thenBegin:)``) left.
+    enum Beginning: Sendable {
+        /// 354 received: the data waits for ``finish(_:thenBegin:)``.
+        case ready(Begun)
+        /// The envelope or DATA was refused, or the connection failed: the message is done.
+        case done(DeliveryOutcome, After)
+    }
+
+    /// Sends MAIL, RCPT and DATA in one write and waits for their replies, without
+    /// sending the data (RFC 2920 overlap: the caller can commit the previous outcome
+    /// meanwhile, and the data goes out with the next envelope). Only when ``pipelines``.
+    func begin(_ message: OutgoingMessage) async -> Beginning {
+        let payload = DotStuffing.payload(message.data, allocator: channel.allocator)
+        do {
+            let replies = try await Self.exchange(channel, envelope(message), replies: 3, timeout: commandTimeout)
+            return await beginning(replies, payload)
+        } catch {
+            let (outcome, after) = failed(error, repliesSoFar: 0)
+            return .done(outcome, after)
+        }
+    }
+
+    /// Writes a begun message's data and ".", and in the same write the envelope and DATA
+    /// of `next` (if any); returns the begun message's outcome and what became of `next`.
+    func finish(_ begun: Begun, thenBegin next: OutgoingMessage?) async -> (outcome: (DeliveryOutcome, After), next: Beginning?) {
+        let finalPromise = channel.eventLoop.makePromise(of: [SMTPReply].self)
+        let final = SMTPClientRequest(
+            bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero, promise: finalPromise
+        )
+        var nextPayload: ByteBuffer?
+        var nextPromise: EventLoopPromise<[SMTPReply]>?
+        var requests = [final]
+        if let next {
+            let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
+            nextPayload = DotStuffing.payload(next.data, allocator: channel.allocator)
+            nextPromise = promise
+            requests.append(SMTPClientRequest(
+                bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero, promise: promise
+            ))
+        }
+        // One hop onto the event loop and one flush for both requests.
+        let channel = self.channel
+        let written = requests
+        channel.eventLoop.execute {
+            for request in written {
+                channel.write(request).whenFailure { error in
+                    request.promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
+                }
+            }
+            channel.flush()
+        }
+        let outcome: (DeliveryOutcome, After)
+        do {
+            let reply = try await finalPromise.futureResult.get()[0]
+            outcome = (DeliveryOutcome(reply: reply), reply.code == 421 ? closeAndReport() : .reusable)
+        } catch {
+            outcome = failed(error, repliesSoFar: 1)
+        }
+        guard let nextPromise, let nextPayload else { return (outcome, nil) }
+        do {
+            let replies = try await nextPromise.futureResult.get()
+            return (outcome, await beginning(replies, nextPayload))
+        } catch {
+            let (nextOutcome, after) = failed(error, repliesSoFar: 0)
+            return (outcome, .done(nextOutcome, after))
+        }
+    }
+
+    private func envelope(_ message: OutgoingMessage) -> ByteBuffer {
+        let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
+        return channel.allocator.buffer(string: "MAIL FROM:<\(message.sender)>\(size)\r\nRCPT TO:<\(message.recipient)>\r\nDATA\r\n")
+    }
+
+    /// The replies to MAIL, RCPT and DATA: ready for the data, or done.
+    private func beginning(_ replies: [SMTPReply], _ payload: ByteBuffer) async -> Beginning {
+        if replies.count == 3, replies[2].code == 354, replies[0].isPositive, replies[1].isPositive {
+            return .ready(Begun(payload: payload))
+        }
+        if let refusal = replies.first(where: { !$0.isPositive && $0.code != 354 }) {
+            let (outcome, after) = await refused(refusal, dataAccepted: replies.count == 3 && replies[2].code == 354)
+            return .done(outcome, after)
+        }
+        close()
+        return .done(.transient(.protocolError, detail: "DATA answered with \(replies.last.map { "\($0)" } ?? "nothing")"), .closed)
+    }
+
+    /// A failed exchange: the connection is closed; a message none of whose commands
+    /// was answered may go on a new session.
+    private func failed(_ error: any Error, repliesSoFar: Int) -> (DeliveryOutcome, After) {
+        close()
+        let smtpError = error as? SMTPError ?? SMTPError(.connectionClosed, "\(error)")
+        if repliesSoFar == 0 && smtpError.code == .connectionClosed {
+            return (smtpError.outcome, .retryOnNewSession)
+        }
+        return (smtpError.outcome, .closed)
     }
 
     /// After a refused MAIL, RCPT or DATA: RSET, so the session can go on.
