@@ -18,7 +18,8 @@ public import Logging
 /// per-message connection, no per-session thread, and flow control comes from awaiting
 /// each reply.
 public actor SMTPPool {
-    private enum Lease {
+    /// What ``acquire(domain:)`` grants: an idle session, the right to open one, or nothing.
+    enum Lease {
         case session(SMTPSession)
         case connect
         case shutDown
@@ -38,6 +39,7 @@ public actor SMTPPool {
     private var nextRelay = 0
     private var isShutDown = false
     private var sessionsOpened = 0
+    private var messagesChained = 0
 
     /// Creates a pool; no connection is made until the first message.
     public init(configuration: Configuration, logger: Logger) {
@@ -108,9 +110,19 @@ public actor SMTPPool {
     /// included): a measure of reuse.
     public var openedSessionCount: Int { sessionsOpened }
 
+    /// How many messages went out on an ``SMTPLease``'s session with the previous
+    /// message's data (RFC 2920 overlap): a measure of the overlap in use.
+    public var chainedMessageCount: Int { messagesChained }
+
+    /// A lease on one session for a sender that sends message after message (a sending
+    /// lane): no session is taken until its first message.
+    public nonisolated func lease() -> SMTPLease {
+        SMTPLease(pool: self)
+    }
+
     // MARK: - Bookkeeping (actor-isolated, no I/O)
 
-    private func acquire(domain: String) async -> Lease {
+    func acquire(domain: String) async -> Lease {
         if isShutDown { return .shutDown }
         if let lease = grant(domain: domain) { return lease }
         return await withCheckedContinuation { continuation in
@@ -131,15 +143,49 @@ public actor SMTPPool {
         return .connect
     }
 
-    private func release(domain: String, session: SMTPSession?) {
+    /// For a lease that keeps its session: counts one more message in flight to `domain`
+    /// when the bound allows it now and nobody waits for a session (the lease gives its
+    /// session back instead, see ``releaseDomain(_:yielding:)``).
+    func reserveChained(domain: String) -> Bool {
+        guard !isShutDown, waiters.isEmpty, inFlightByDomain[domain, default: 0] < configuration.maxSessionsPerDomain else {
+            return false
+        }
+        inFlightByDomain[domain, default: 0] += 1
+        messagesChained += 1
+        return true
+    }
+
+    /// A lease's message to `domain` is done. When others wait for a session and the
+    /// lease offers its own (`yielding`), the session goes back to the pool (then `true`:
+    /// the lease no longer holds it).
+    func releaseDomain(_ domain: String, yielding session: SMTPSession? = nil) -> Bool {
         let count = inFlightByDomain[domain, default: 1] - 1
         inFlightByDomain[domain] = count > 0 ? count : nil
+        if let session, !waiters.isEmpty || isShutDown {
+            release(domain: nil, session: session.isActive ? session : nil)
+            return true
+        }
+        grantWaiters()
+        return false
+    }
+
+    /// Gives back a message's domain count (if any) and a session slot: the session
+    /// becomes idle, or (`nil`, closed) the slot is freed.
+    func release(domain: String?, session: SMTPSession?) {
+        if let domain {
+            let count = inFlightByDomain[domain, default: 1] - 1
+            inFlightByDomain[domain] = count > 0 ? count : nil
+        }
         if let session, !isShutDown {
             idle.append(session)
         } else {
             openSessions -= 1
             if let session { Task { await session.quit() } }
         }
+        grantWaiters()
+    }
+
+    private func grantWaiters() {
         var index = 0
         while index < waiters.count {
             if let lease = grant(domain: waiters[index].domain) {
@@ -150,7 +196,7 @@ public actor SMTPPool {
         }
     }
 
-    private func connect() async -> Result<SMTPSession, SMTPError> {
+    func connect() async -> Result<SMTPSession, SMTPError> {
         var lastError = SMTPError(.connectionFailed, "no relay configured")
         for _ in 0..<configuration.relays.count {
             let relay = configuration.relays[nextRelay % configuration.relays.count]

@@ -2,12 +2,19 @@ import HeraldCore
 import HeraldMail
 
 /// HeraldCore's ``MailTransport`` over HeraldMail's `SMTPPool`: replies mapped to the
-/// ledger's failure reasons.
-struct SMTPMailTransport: MailTransport {
+/// ledger's failure reasons. Each sending lane keeps a session (``SMTPMailSession``).
+struct SMTPMailTransport: SessionMailTransport {
     let pool: SMTPPool
 
     func send(_ message: OutgoingMail) async -> SendOutcome {
-        let outcome = await pool.send(OutgoingMessage(sender: message.sender, recipient: message.recipient, data: message.data))
+        Self.outcome(await pool.send(OutgoingMessage(message)))
+    }
+
+    func makeSession() -> any MailSession {
+        SMTPMailSession(lease: pool.lease())
+    }
+
+    static func outcome(_ outcome: DeliveryOutcome) -> SendOutcome {
         switch outcome {
         case .sent(let reply):
             return .sent(reply: reply.description)
@@ -28,5 +35,11 @@ struct SMTPMailTransport: MailTransport {
         case .unreachable: .unreachable
         case .protocolError, .deferred: .other
         }
+    }
+}
+
+extension OutgoingMessage {
+    init(_ mail: OutgoingMail) {
+        self.init(sender: mail.sender, recipient: mail.recipient, data: mail.data)
     }
 }

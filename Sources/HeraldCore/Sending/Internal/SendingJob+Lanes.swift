@@ -61,9 +61,16 @@ extension SendingJob {
 
         /// What the calling lane does next.
         func next(at instant: ContinuousClock.Instant) -> Step {
-            if run.stopRequested { return .exit }
-            return state.withLock { s in
-                if s.outcome != nil { return .exit }
+            // Never `nil` when not `immediately`.
+            next(at: instant, immediately: false) ?? .exit
+        }
+
+        /// What the calling lane does next; `immediately`: only a message to send now
+        /// (`nil` instead of reading, waiting, a last look or the end; nothing changes then).
+        func next(at instant: ContinuousClock.Instant, immediately: Bool) -> Step? {
+            if run.stopRequested { return immediately ? nil : .exit }
+            return state.withLock { s -> Step? in
+                if s.outcome != nil { return immediately ? nil : .exit }
                 let throttle = s.throttle
                 var source: Source?
                 if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows(SendingJob.domain($0.work.entry), at: instant) }) {
@@ -80,9 +87,9 @@ extension SendingJob {
                         s.position += 1
                     }
                 }
-                guard let source else { return idle(&s, at: instant) }
+                guard let source else { return immediately ? nil : idle(&s, at: instant) }
                 if let interval {
-                    if s.nextSlot > instant { return .sleep(until: s.nextSlot) }
+                    if s.nextSlot > instant { return immediately ? nil : .sleep(until: s.nextSlot) }
                     s.nextSlot = max(s.nextSlot, instant - interval) + interval
                 }
                 let work: Work

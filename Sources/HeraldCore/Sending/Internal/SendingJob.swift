@@ -76,72 +76,176 @@ struct SendingJob: Sendable {
 
     /// One lane: takes the next message the shared state allows, sends it, settles it.
     private func runLane(_ lanes: Lanes, committer: LedgerCommitter) async {
+        if let sessions = transport as? any SessionMailTransport {
+            await runSessionLane(lanes, session: sessions.makeSession(), committer: committer)
+            return
+        }
         let clock = ContinuousClock()
         while true {
-            switch lanes.next(at: clock.now) {
-            case .exit:
-                // Lanes parked behind this one see the stop (or the end) too.
-                lanes.wakeAll()
-                return
-            case .send(let work, let quarantined, let domain):
+            let step = lanes.next(at: clock.now)
+            if case .send(let work, let quarantined, let domain) = step {
                 let completion = await send(work, quarantined: quarantined, committer: committer)
                 lanes.settle(completion, domain: domain, at: clock.now)
-            case .read(let cursor):
-                var read: [Work] = []
-                var found: Set<String> = []
-                do {
-                    let entries = try await store.pendingEntries(
-                        deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
-                    )
-                    // Addresses quarantined since the preparation fail instead of being sent.
-                    found = Set(try await preparations.quarantinedAddresses(among: entries.map(\.message.address)).map(Self.folded))
-                    let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
-                    read = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
-                } catch {
-                    logger.error("cannot read pending messages", metadata: metadata(error))
-                    try? await clock.sleep(for: .milliseconds(200))
-                }
-                lanes.batchRead(read, quarantined: found)
-            case .park(let generation):
-                await lanes.park(generation)
-            case .sleep(let until):
-                try? await clock.sleep(until: until)
-            case .lastLook:
-                // A last look from the start: rows whose ledger write failed are still PENDING.
-                let left = (try? await store.pendingEntries(deliveryID: delivery.id, after: 0, limit: 1)) ?? []
-                if !lanes.lastLooked(nothingLeft: left.isEmpty) {
-                    try? await clock.sleep(for: .milliseconds(100))
-                }
+            } else if await !perform(step, lanes) {
+                return
             }
         }
     }
 
+    /// One lane over a session it keeps (``SessionMailTransport``): message k+1 is begun
+    /// with k's data (one exchange with the relay per message), k's outcome is committed
+    /// while k+1 waits for its data, and k+1 is finished only then, so at most one
+    /// message of the lane is accepted by the relay and not committed. A begun message
+    /// is in flight; a stop drops it undelivered (it stays PENDING).
+    private func runSessionLane(_ lanes: Lanes, session initial: any MailSession, committer: LedgerCommitter) async {
+        var session = initial
+        let clock = ContinuousClock()
+        var begun: (work: Work, domain: String)?
+        while true {
+            if let current = begun {
+                begun = nil
+                if run.stopRequested {
+                    await session.abandon()
+                    lanes.settle(Completion(), domain: current.domain, at: clock.now)
+                    continue
+                }
+                // The next message, only if the lane may take one now (no waiting while k is held).
+                var next: (work: Work, domain: String, mail: OutgoingMail)?
+                if case .send(let work, let quarantined, let domain)? = lanes.next(at: clock.now, immediately: true) {
+                    switch await prepare(work, quarantined: quarantined, committer: committer) {
+                    case .settled(let completion):
+                        lanes.settle(completion, domain: domain, at: clock.now)
+                    case .mail(let mail):
+                        next = (work, domain, mail)
+                    }
+                }
+                let (outcome, beginning) = await session.finish(thenBegin: next?.mail)
+                lanes.settle(await record(outcome, of: current.work, committer: committer), domain: current.domain, at: clock.now)
+                guard let next else { continue }
+                switch beginning {
+                case .begun?:
+                    begun = (next.work, next.domain)
+                case .done(let nextOutcome)?:
+                    lanes.settle(await record(nextOutcome, of: next.work, committer: committer), domain: next.domain, at: clock.now)
+                case nil:
+                    begun = await begin(next.work, next.mail, domain: next.domain, on: &session, lanes, committer)
+                }
+                continue
+            }
+            let step = lanes.next(at: clock.now)
+            if case .send(let work, let quarantined, let domain) = step {
+                switch await prepare(work, quarantined: quarantined, committer: committer) {
+                case .settled(let completion):
+                    lanes.settle(completion, domain: domain, at: clock.now)
+                case .mail(let mail):
+                    begun = await begin(work, mail, domain: domain, on: &session, lanes, committer)
+                }
+                continue
+            }
+            // Not sending for now: the session goes back to the pool.
+            await session.end()
+            if await !perform(step, lanes) { return }
+        }
+    }
+
+    /// Begins a message on the lane's session; settles it when it was done at once.
+    private func begin(
+        _ work: Work, _ mail: OutgoingMail, domain: String, on session: inout any MailSession, _ lanes: Lanes,
+        _ committer: LedgerCommitter
+    ) async -> (work: Work, domain: String)? {
+        switch await session.begin(mail) {
+        case .begun:
+            return (work, domain)
+        case .done(let outcome):
+            lanes.settle(await record(outcome, of: work, committer: committer), domain: domain, at: .now)
+            return nil
+        }
+    }
+
+    /// A step other than sending; returns `false` when the lane exits.
+    private func perform(_ step: Step, _ lanes: Lanes) async -> Bool {
+        let clock = ContinuousClock()
+        switch step {
+        case .exit:
+            // Lanes parked behind this one see the stop (or the end) too.
+            lanes.wakeAll()
+            return false
+        case .send:
+            break
+        case .read(let cursor):
+            var read: [Work] = []
+            var found: Set<String> = []
+            do {
+                let entries = try await store.pendingEntries(
+                    deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
+                )
+                // Addresses quarantined since the preparation fail instead of being sent.
+                found = Set(try await preparations.quarantinedAddresses(among: entries.map(\.message.address)).map(Self.folded))
+                let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
+                read = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
+            } catch {
+                logger.error("cannot read pending messages", metadata: metadata(error))
+                try? await clock.sleep(for: .milliseconds(200))
+            }
+            lanes.batchRead(read, quarantined: found)
+        case .park(let generation):
+            await lanes.park(generation)
+        case .sleep(let until):
+            try? await clock.sleep(until: until)
+        case .lastLook:
+            // A last look from the start: rows whose ledger write failed are still PENDING.
+            let left = (try? await store.pendingEntries(deliveryID: delivery.id, after: 0, limit: 1)) ?? []
+            if !lanes.lastLooked(nothingLeft: left.isEmpty) {
+                try? await clock.sleep(for: .milliseconds(100))
+            }
+        }
+        return true
+    }
+
+    /// What ``prepare(_:quarantined:committer:)`` made of a message.
+    enum Prepared: Sendable {
+        /// The message to hand to the transport.
+        case mail(OutgoingMail)
+        /// Settled without the transport (expired, quarantined, no profile, not
+        /// renderable): its outcome is committed.
+        case settled(Completion)
+    }
+
     /// Sends one message and commits its outcome; returns a retry after a 4xx.
     private func send(_ work: Work, quarantined: Bool, committer: LedgerCommitter) async -> Completion {
+        switch await prepare(work, quarantined: quarantined, committer: committer) {
+        case .settled(let completion):
+            return completion
+        case .mail(let mail):
+            return await record(await transport.send(mail), of: work, committer: committer)
+        }
+    }
+
+    /// Renders and composes a message, or commits why it is not sent.
+    private func prepare(_ work: Work, quarantined: Bool, committer: LedgerCommitter) async -> Prepared {
         let entry = work.entry
         let message = entry.message
-        var completion = Completion()
         do {
             if let validUntil = delivery.schedule.validUntil, now() > validUntil {
                 try await finish(entry, committer, .failed(
                     sequence: message.sequence, reason: .expired, attempts: entry.attempts,
                     reply: "not sent before valid_until", time: now()
                 ))
-                return completion
+                return .settled(Completion())
             }
             if quarantined {
                 try await finish(entry, committer, .failed(
                     sequence: message.sequence, reason: .quarantined, attempts: entry.attempts,
                     reply: "the address was quarantined after the preparation", time: now()
                 ))
-                return completion
+                return .settled(Completion())
             }
             guard let profile = work.profile else {
                 try await finish(entry, committer, .failed(
                     sequence: message.sequence, reason: .other, attempts: entry.attempts, reply: "the profile was deleted",
                     time: now()
                 ))
-                return completion
+                return .settled(Completion())
             }
             let rendered: RenderedMessage
             do {
@@ -151,14 +255,26 @@ struct SendingJob: Sendable {
                     sequence: message.sequence, reason: .rejectedContent, attempts: entry.attempts, reply: error.reason,
                     time: now()
                 ))
-                return completion
+                return .settled(Completion())
             }
-            let mail = composer.compose(
+            return .mail(composer.compose(
                 rendered, for: message, of: delivery,
                 unsubscribeURL: options.url(.unsubscribe, trackingID: message.trackingID), date: now()
-            )
-            let attempts = entry.attempts + 1
-            switch await transport.send(mail) {
+            ))
+        } catch {
+            logger.error("cannot record a message's outcome", metadata: metadata(error, sequence: message.sequence))
+            return .settled(Completion())
+        }
+    }
+
+    /// Commits what the transport said of a message; returns a retry after a 4xx.
+    private func record(_ outcome: SendOutcome, of work: Work, committer: LedgerCommitter) async -> Completion {
+        let entry = work.entry
+        let message = entry.message
+        var completion = Completion()
+        let attempts = entry.attempts + 1
+        do {
+            switch outcome {
             case .sent(let reply):
                 completion.domainResult = .accepted
                 try await finish(entry, committer, .sent(
