@@ -193,7 +193,7 @@ struct SendingServiceTests {
 
 /// A server over `directory`'s database sending to the relay on `relayPort` (retries
 /// after 10 ms, 3 attempts).
-private func withSendingHerald<R: Sendable>(
+func withSendingHerald<R: Sendable>(
     directory: TemporaryDirectory, relayPort: Int, _ body: (GRPCClient) async throws -> R
 ) async throws -> R {
     var configuration = HeraldServer.Configuration(
@@ -209,7 +209,7 @@ private func withSendingHerald<R: Sendable>(
 
 extension GRPCClient {
     /// Every ledger row of a delivery with one of `statuses`, in pages of 7.
-    fileprivate func allMessages(_ id: String, statuses: [Herald_V1_MessageStatus]) async throws -> [Herald_V1_DeliveryMessage] {
+    func allMessages(_ id: String, statuses: [Herald_V1_MessageStatus]) async throws -> [Herald_V1_DeliveryMessage] {
         var request = Herald_V1_ListMessagesRequest()
         request.deliveryId = id
         request.statuses = statuses
@@ -224,7 +224,7 @@ extension GRPCClient {
     }
 
     /// Every message of a WatchSending stream until it ends (at most 2 minutes).
-    fileprivate func watchSending(_ id: String) async throws -> [Herald_V1_SendingProgress] {
+    func watchSending(_ id: String) async throws -> [Herald_V1_SendingProgress] {
         var request = Herald_V1_WatchSendingRequest()
         request.deliveryId = id
         return try await stream(Herald_V1_DeliveryService.watchSending, request, options: .init(timeout: .seconds(120))) { stream in

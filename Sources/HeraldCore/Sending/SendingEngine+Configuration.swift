@@ -1,9 +1,12 @@
 extension SendingEngine {
     /// How the engine sends.
     public struct Configuration: Sendable {
-        /// Messages handed to the transport at once, per delivery. A message counts until
-        /// its outcome is committed to the ledger, so this also bounds what a crash can
-        /// send twice.
+        /// Messages handed to the transport at once, per delivery (one sending lane
+        /// each). A message counts until its outcome is committed to the ledger, so this
+        /// also bounds what a crash can send twice. Over a ``SessionMailTransport`` each
+        /// lane may also hold the next message begun (its envelope sent, its data not):
+        /// it counts in flight too, but is not delivered before the previous outcome is
+        /// committed, so the crash bound stays the same.
         public var maxInFlight: Int
         /// Messages in flight at once to one recipient domain (the part of the address
         /// after `@`, lowercased), per delivery.

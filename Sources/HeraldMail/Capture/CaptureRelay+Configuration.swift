@@ -62,6 +62,9 @@ extension CaptureRelay {
         public var pipelinedTransactions = 0
         /// Commands received (all verbs, all connections).
         public var commands = 0
+        /// MAIL commands that arrived before the relay answered the previous message's
+        /// data: the client sent the next envelope with that data (RFC 2920 overlap).
+        public var envelopesBeforeReply = 0
 
         /// Empty statistics.
         public init() {}

@@ -51,7 +51,7 @@ public struct SMTPLease: Sendable {
             return .done(.transient(.protocolError, detail: "a message is already begun on this session"))
         }
         let domain = message.recipientDomain
-        if holdsSlot, session?.isActive ?? true, await pool.reserveChained(domain: domain) {
+        if holdsSlot, session?.isActive ?? true, await pool.reserveOnSession(domain: domain, chained: false) {
             return await start(message, domain: domain, retried: false)
         }
         if holdsSlot {
@@ -83,7 +83,7 @@ public struct SMTPLease: Sendable {
         }
         begun = nil
         var chained: (message: OutgoingMessage, domain: String)?
-        if let next, session.isActive, await pool.reserveChained(domain: next.recipientDomain) {
+        if let next, session.isActive, await pool.reserveOnSession(domain: next.recipientDomain, chained: true) {
             chained = (next, next.recipientDomain)
         }
         let (result, beginning) = await session.finish(current.message, thenBegin: chained?.message)

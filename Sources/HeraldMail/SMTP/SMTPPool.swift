@@ -114,6 +114,9 @@ public actor SMTPPool {
     /// message's data (RFC 2920 overlap): a measure of the overlap in use.
     public var chainedMessageCount: Int { messagesChained }
 
+    /// Whether some sender waits for a session or for its domain's bound.
+    var hasWaiters: Bool { !waiters.isEmpty }
+
     /// A lease on one session for a sender that sends message after message (a sending
     /// lane): no session is taken until its first message.
     public nonisolated func lease() -> SMTPLease {
@@ -145,13 +148,14 @@ public actor SMTPPool {
 
     /// For a lease that keeps its session: counts one more message in flight to `domain`
     /// when the bound allows it now and nobody waits for a session (the lease gives its
-    /// session back instead, see ``releaseDomain(_:yielding:)``).
-    func reserveChained(domain: String) -> Bool {
+    /// session back instead, see ``releaseDomain(_:yielding:)``). `chained`: the message
+    /// goes out with the previous one's data (counted in ``chainedMessageCount``).
+    func reserveOnSession(domain: String, chained: Bool) -> Bool {
         guard !isShutDown, waiters.isEmpty, inFlightByDomain[domain, default: 0] < configuration.maxSessionsPerDomain else {
             return false
         }
         inFlightByDomain[domain, default: 0] += 1
-        messagesChained += 1
+        if chained { messagesChained += 1 }
         return true
     }
 

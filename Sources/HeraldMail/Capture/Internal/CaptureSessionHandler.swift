@@ -40,10 +40,17 @@ final class CaptureSessionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
         if busy || !waiting.isEmpty {
+            // `busy`: the previous message is being stored, its 250 not sent yet.
+            if busy, Self.isMail(line) { store.statistics.withLock { $0.envelopesBeforeReply += 1 } }
             waiting.append(line)
         } else {
             process(context, line)
         }
+    }
+
+    private static func isMail(_ line: ByteBuffer) -> Bool {
+        guard let head = line.getBytes(at: line.readerIndex, length: min(5, line.readableBytes)), head.count == 5 else { return false }
+        return head.map { $0 & 0xDF } == Array("MAIL ".utf8).map { $0 & 0xDF }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
