@@ -245,39 +245,29 @@ final class SMTPSession: Sendable {
             bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero, promise: finalPromise
         )
         var nextPayload: ByteBuffer?
-        var nextPromise: EventLoopPromise<[SMTPReply]>?
         var requests = [final]
         if let next {
             let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
             nextPayload = DotStuffing.payload(next.data, allocator: channel.allocator)
-            nextPromise = promise
             requests.append(SMTPClientRequest(
                 bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero, promise: promise
             ))
         }
-        // One hop onto the event loop and one flush for both requests.
-        let channel = self.channel
-        let written = requests
-        channel.eventLoop.execute {
-            for request in written {
-                channel.write(request).whenFailure { error in
-                    request.promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
-                }
-            }
-            channel.flush()
-        }
+        // One hop onto the event loop (one flush for both requests) and one back.
+        let results = await Self.submit(channel, requests)
         let outcome: (DeliveryOutcome, After)
-        do {
-            let reply = try await finalPromise.futureResult.get()[0]
+        switch results[0] {
+        case .success(let replies):
+            let reply = replies[0]
             outcome = (DeliveryOutcome(reply: reply), reply.code == 421 ? closeAndReport() : .reusable)
-        } catch {
+        case .failure(let error):
             outcome = failed(error, repliesSoFar: 1)
         }
-        guard let nextPromise, let nextPayload else { return (outcome, nil) }
-        do {
-            let replies = try await nextPromise.futureResult.get()
+        guard let nextPayload, results.count > 1 else { return (outcome, nil) }
+        switch results[1] {
+        case .success(let replies):
             return (outcome, await beginning(replies, nextPayload))
-        } catch {
+        case .failure(let error):
             let (nextOutcome, after) = failed(error, repliesSoFar: 0)
             return (outcome, .done(nextOutcome, after))
         }
@@ -358,11 +348,40 @@ final class SMTPSession: Sendable {
         let request = SMTPClientRequest(
             bytes: bytes, replyCount: replies, timeout: timeout, followUp: followUp, followUpTimeout: followUpTimeout, promise: promise
         )
-        channel.writeAndFlush(request)
-            .whenFailure { error in
-                promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
+        return try await submit(channel, [request])[0].get()
+    }
+
+    /// Writes `requests` in one event-loop task with one flush and waits for all their
+    /// replies, gathered on the event loop: one hop onto the loop and one back to the
+    /// caller (awaiting each promise from off the loop would hop onto it once more per
+    /// promise). One result per request, in order.
+    private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> [Result<[SMTPReply], SMTPError>] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>) in
+            channel.eventLoop.execute {
+                for request in requests {
+                    channel.write(request).whenFailure { error in
+                        request.promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
+                    }
+                }
+                channel.flush()
+                gather(requests.map(\.promise.futureResult)[...], [], continuation)
             }
-        return try await promise.futureResult.get()
+        }
+    }
+
+    /// On the event loop: waits for each future in turn, then resumes `continuation` once.
+    private static func gather(
+        _ futures: ArraySlice<EventLoopFuture<[SMTPReply]>>, _ done: [Result<[SMTPReply], SMTPError>],
+        _ continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>
+    ) {
+        guard let first = futures.first else {
+            continuation.resume(returning: done)
+            return
+        }
+        first.whenComplete { result in
+            let mapped = result.mapError { $0 as? SMTPError ?? SMTPError(.connectionClosed, "\($0)") }
+            gather(futures.dropFirst(), done + [mapped], continuation)
+        }
     }
 }
 
