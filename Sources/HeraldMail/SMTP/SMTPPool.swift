@@ -9,6 +9,11 @@ public import Logging
 /// at once. A caller over either bound waits (in order) for a session: that wait is the
 /// backpressure that paces the sending engine to the relays' speed.
 ///
+/// A sender that sends message after message can instead keep one session with a
+/// ``lease()`` (``SMTPLease``): each message still counts against the per-domain bound,
+/// and with PIPELINING the next message's envelope goes out with the previous one's
+/// data (RFC 2920), its data only when the caller finishes it.
+///
 /// Why swift-nio rather than libcurl: libcurl's SMTP support sends one message per
 /// transfer over a connection cache, without PIPELINING, and drives its sockets from a
 /// blocking or multi-handle loop that would need a thread and C callbacks of its own.
