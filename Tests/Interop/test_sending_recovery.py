@@ -48,9 +48,41 @@ class Recorder:
             return list(self.messages)
 
 
+class PipeliningRecorder(Recorder):
+    """A Recorder whose EHLO offers PIPELINING (RFC 2920; aiosmtpd reads commands in order,
+    so pipelined ones just work), and that counts the messages whose next MAIL command was
+    already waiting in the connection when their data ended: the client sent the next
+    envelope with the data, before the relay's reply (Herald's overlap)."""
+
+    def __init__(self):
+        super().__init__()
+        self.overlapped = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
+
+    async def handle_DATA(self, server, session, envelope):
+        # aiosmtpd's stream reader (private, read only): what arrived after the ".".
+        waiting = bytes(getattr(getattr(server, "_reader", None), "_buffer", b""))
+        if waiting[:10].upper().startswith(b"MAIL FROM"):
+            with self.lock:
+                self.overlapped += 1
+        return await super().handle_DATA(server, session, envelope)
+
+
 @pytest.fixture
 def relay():
     recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=hf.free_port())
+    controller.start()
+    yield recorder, f"127.0.0.1:{controller.port}"
+    controller.stop()
+
+
+@pytest.fixture
+def pipelining_relay():
+    recorder = PipeliningRecorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=hf.free_port())
     controller.start()
     yield recorder, f"127.0.0.1:{controller.port}"
@@ -70,14 +102,14 @@ def stubs(pb, server):
     return channel, pb.profile_service_pb2_grpc.ProfileServiceStub(channel), pb.delivery_service_pb2_grpc.DeliveryServiceStub(channel)
 
 
-def prepared_delivery(pb, profiles, deliveries):
-    rows = [pb.profile_pb2.Profile(id=f"r{i:05d}", email=f"r{i}@example.com", first_name=f"Ærø{i}", last_name="Ünïcødé 😀",
-                                   tags=["news"]) for i in range(POPULATION)]
+def prepared_delivery(pb, profiles, deliveries, rate=RATE, domains=1):
+    rows = [pb.profile_pb2.Profile(id=f"r{i:05d}", email=f"r{i}@{f'd{i % domains}.' if domains > 1 else ''}example.com",
+                                   first_name=f"Ærø{i}", last_name="Ünïcødé 😀", tags=["news"]) for i in range(POPULATION)]
     assert not profiles.UpsertProfiles(pb.profile_service_pb2.UpsertProfilesRequest(profiles=rows), timeout=60).errors
     d = pb.delivery_pb2
     delivery = d.Delivery(
         name="recovery", audience=d.Audience(filter='tags HAS "news"'),
-        typology=d.Typology(rate_limit_per_second=RATE),
+        typology=d.Typology(rate_limit_per_second=rate),
         content=d.DeliveryContent(
             subject="Bonjour {{first_name}} — résumé ✉", sender=d.EmailAddress(name="Équipe Herald", address="news@example.com"),
             html_body='<p>Hi {{first_name}} {{last_name}}</p><a href="https://example.com/offer">offer</a>'
@@ -94,13 +126,28 @@ def prepared_delivery(pb, profiles, deliveries):
 
 
 def test_kill_during_sending_resumes_and_sends_each_message_once(pb, relay, workdir):
+    kill_during_sending(pb, relay, workdir)
+
+
+def test_kill_during_overlapped_sending_resumes_and_sends_each_message_once(pb, pipelining_relay, workdir):
+    """The same over a relay that offers PIPELINING: each lane sends the next envelope with
+    the previous message's data and that message's data only once the previous outcome is
+    committed, so the bound on duplicates holds with the overlap in use (recipients over
+    10 domains and a higher rate, so that lanes have a next message to overlap)."""
+    recorder, _ = pipelining_relay
+    kill_during_sending(pb, pipelining_relay, workdir, rate=1_000, domains=10)
+    print(f"{recorder.overlapped} of {recorder.count()} messages received with the next envelope behind their data")
+    assert recorder.overlapped > 0, "the overlap was in use"
+
+
+def kill_during_sending(pb, relay, workdir, rate=RATE, domains=1):
     recorder, address = relay
     database = os.path.join(workdir, "herald.sqlite")
     first = hf.Heraldd(database, workdir, extra_args=["--smtp", address]).start()
     channel, profiles, deliveries = stubs(pb, first)
     s = pb.delivery_service_pb2
     try:
-        did = prepared_delivery(pb, profiles, deliveries)
+        did = prepared_delivery(pb, profiles, deliveries, rate=rate, domains=domains)
         sent = deliveries.SendDelivery(s.SendDeliveryRequest(delivery_id=did), timeout=10).delivery
         assert sent.state == pb.delivery_pb2.DELIVERY_STATE_SENDING
         wait_for(lambda: recorder.count() >= POPULATION // 4, 60, "a quarter of the messages at the relay")
