@@ -52,6 +52,15 @@ class Recorder:
             return collections.Counter(self.ids)
 
 
+class PipeliningRecorder(Recorder):
+    """A Recorder whose EHLO offers PIPELINING (RFC 2920): Herald then overlaps messages
+    (the next envelope goes out with the previous message's data)."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING", responses[-1]]
+
+
 @pytest.fixture(scope="module")
 def pb():
     ns = hf.herald_stubs()
@@ -126,11 +135,12 @@ def test_relay_down_mid_delivery_then_back_completes_once(pb, workdir):
     assert "SMTP relay unavailable" in server.output()
 
 
+@pytest.mark.parametrize("pipelining", [False, True])
 @pytest.mark.parametrize("seed", [7, 2026])
-def test_pause_resume_cancel_at_random_moments_keep_the_invariant(pb, workdir, seed):
+def test_pause_resume_cancel_at_random_moments_keep_the_invariant(pb, workdir, seed, pipelining):
     rng = random.Random(seed)
     population = 1_500
-    recorder = Recorder()
+    recorder = PipeliningRecorder() if pipelining else Recorder()
     controller = Controller(recorder, hostname="127.0.0.1", port=hf.free_port())
     controller.start()
     server = hf.Heraldd(os.path.join(workdir, "herald.sqlite"), workdir,
