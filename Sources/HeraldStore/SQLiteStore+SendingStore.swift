@@ -8,21 +8,6 @@ extension SQLiteStore: SendingStore {
         seq, profile_id, address, tracking_id, status, status_time, failure_reason, reply_text, attempts,
         last_attempt_time, next_attempt_time, sent_time
         """
-    static let markSentSQL = """
-        UPDATE messages SET status = 'SENT', status_time = ?, sent_time = ?, last_attempt_time = ?,
-            next_attempt_time = NULL, attempts = ?, reply_text = ?
-        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-        """
-    static let markFailedSQL = """
-        UPDATE messages SET status = 'FAILED', status_time = ?, failure_reason = ?, last_attempt_time = ?,
-            next_attempt_time = NULL, attempts = ?, reply_text = ?
-        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-        """
-    static let recordRetrySQL = """
-        UPDATE messages SET attempts = ?, reply_text = ?, last_attempt_time = ?, next_attempt_time = ?
-        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-        """
-
     public func pendingEntries(deliveryID: String, after: Int, limit: Int) async throws -> [LedgerEntry] {
         try await read("pendingEntries") { db in
             try Row.fetchAll(
@@ -39,15 +24,9 @@ extension SQLiteStore: SendingStore {
     public func recordRetry(
         deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp, nextAttempt: Timestamp
     ) async throws {
-        try await write("recordRetry") { db in
-            try db.execute(
-                sql: """
-                    UPDATE messages SET attempts = ?, reply_text = ?, last_attempt_time = ?, next_attempt_time = ?
-                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-                    """,
-                arguments: [
-                    attempts, reply, time.microsecondsSinceEpoch, nextAttempt.microsecondsSinceEpoch, deliveryID, sequence,
-                ]
+        _ = try await write("recordRetry") { db in
+            try Self.apply(
+                [.retry(sequence: sequence, attempts: attempts, reply: reply, time: time, nextAttempt: nextAttempt)], deliveryID, db
             )
         }
     }
@@ -55,18 +34,7 @@ extension SQLiteStore: SendingStore {
     @discardableResult
     public func markSent(deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp) async throws -> Bool {
         try await write("markSent") { db in
-            try db.execute(
-                sql: """
-                    UPDATE messages SET status = 'SENT', status_time = ?, sent_time = ?, last_attempt_time = ?,
-                        next_attempt_time = NULL, attempts = ?, reply_text = ?
-                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-                    """,
-                arguments: [
-                    time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, attempts, reply,
-                    deliveryID, sequence,
-                ]
-            )
-            return db.changesCount == 1
+            try Self.apply([.sent(sequence: sequence, attempts: attempts, reply: reply, time: time)], deliveryID, db) == 1
         }
     }
 
@@ -75,43 +43,54 @@ extension SQLiteStore: SendingStore {
         deliveryID: String, sequence: Int, reason: MessageFailureReason, attempts: Int, reply: String, at time: Timestamp
     ) async throws -> Bool {
         try await write("markFailed") { db in
-            try db.execute(
-                sql: """
-                    UPDATE messages SET status = 'FAILED', status_time = ?, failure_reason = ?, last_attempt_time = ?,
-                        next_attempt_time = NULL, attempts = ?, reply_text = ?
-                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-                    """,
-                arguments: [
-                    time.microsecondsSinceEpoch, reason.rawValue, attempts > 0 ? time.microsecondsSinceEpoch : nil,
-                    attempts, reply, deliveryID, sequence,
-                ]
-            )
-            return db.changesCount == 1
+            try Self.apply(
+                [.failed(sequence: sequence, reason: reason, attempts: attempts, reply: reply, time: time)], deliveryID, db
+            ) == 1
         }
     }
 
+    /// The most updates a transaction run on the caller's thread holds.
+    static let maxInlineUpdates = 64
+    /// Log frames a transaction run on the caller's thread leaves free below the log's
+    /// limit, so that its commit never waits for a checkpoint (see ``WALCheckpointer``).
+    static let inlineLogMargin = 1_024
+
+    /// Commits on the caller's thread when no other write is queued or running and the
+    /// group is small: GRDB's synchronous write enters its idle writer queue without a
+    /// thread switch (`dispatch_sync` runs the block on the calling thread), where the
+    /// asynchronous one hops to the writer's thread and the caller is woken again
+    /// afterwards — two wake-ups per group commit while sending. Blocking the caller is
+    /// brief and bounded: the transaction updates at most ``maxInlineUpdates`` rows by
+    /// primary key, a WAL commit with `synchronous = NORMAL` does not wait for the disk,
+    /// and the commit cannot wait for a checkpoint (the log is at least
+    /// ``inlineLogMargin`` frames below its limit); the same CPU work would otherwise run
+    /// on the writer's thread while the caller waits. Otherwise the write is queued as
+    /// every other one.
     public func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws {
         guard !updates.isEmpty else { return }
-        try await write("applyLedgerUpdates") { db in
-            for update in updates {
-                switch update {
-                case .sent(let sequence, let attempts, let reply, let time):
-                    try db.cachedStatement(sql: Self.markSentSQL).execute(arguments: [
-                        time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, attempts, reply,
-                        deliveryID, sequence,
-                    ])
-                case .failed(let sequence, let reason, let attempts, let reply, let time):
-                    try db.cachedStatement(sql: Self.markFailedSQL).execute(arguments: [
-                        time.microsecondsSinceEpoch, reason.rawValue, attempts > 0 ? time.microsecondsSinceEpoch : nil,
-                        attempts, reply, deliveryID, sequence,
-                    ])
-                case .retry(let sequence, let attempts, let reply, let time, let nextAttempt):
-                    try db.cachedStatement(sql: Self.recordRetrySQL).execute(arguments: [
-                        attempts, reply, time.microsecondsSinceEpoch, nextAttempt.microsecondsSinceEpoch, deliveryID, sequence,
-                    ])
-                }
+        if updates.count <= Self.maxInlineUpdates,
+            checkpointer.framesAfterLastCommit + Self.inlineLogMargin <= checkpointer.maxLogFrames, writes.beginIfIdle()
+        {
+            defer { writes.end() }
+            do {
+                _ = try writeOnCallerThread { db in try Self.apply(updates, deliveryID, db) }
+            } catch {
+                throw Self.heraldError(error, "applyLedgerUpdates")
             }
+            return
         }
+        _ = try await write("applyLedgerUpdates") { db in try Self.apply(updates, deliveryID, db) }
+    }
+
+    /// GRDB's synchronous write (a synchronous context selects it over the asynchronous one).
+    private func writeOnCallerThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write(body)
+    }
+
+    /// Applies `updates` in the current transaction; returns how many rows changed.
+    private static func apply(_ updates: [LedgerUpdate], _ deliveryID: String, _ db: Database) throws -> Int {
+        var writer = LedgerWriter(db: db, deliveryID: deliveryID)
+        return try writer.apply(updates)
     }
 
     public func softFailureCount(address: String, since: Timestamp) async throws -> Int {

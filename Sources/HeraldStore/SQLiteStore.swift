@@ -66,6 +66,8 @@ public final class SQLiteStore: Sendable {
     let checkpointer: WALCheckpointer
     /// Shares the writer's transactions among concurrent profile imports.
     let profileCommitter = ProfileBatchCommitter()
+    /// The writes queued for or running on the writer (every write is counted).
+    let writes = WriterActivity()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     ///
@@ -179,6 +181,8 @@ public final class SQLiteStore: Sendable {
     }
 
     func write<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        writes.begin()
+        defer { writes.end() }
         do {
             return try await pool.write(body)
         } catch let error as HeraldError {

@@ -162,6 +162,9 @@ final class WALCheckpointer: Sendable {
             state.scheduled = false
             return !state.closed
         }), let handle = connection.handle else { return }
+        // Commits made while this checkpoint runs count from the log it copies, so that
+        // they do not queue another run for the frames it is copying.
+        self.copiedFrames.store(self.logFrames.load(ordering: .relaxed), ordering: .relaxed)
         var logFrames: Int32 = 0, copiedFrames: Int32 = 0
         let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames)
         runs.add(1, ordering: .relaxed)
