@@ -4,20 +4,17 @@ public import HeraldCore
 /// The sending columns of `messages` (migration v3). Rows move only out of PENDING, in
 /// one statement each, so the counts by status always add up to the delivery's rows.
 extension SQLiteStore: SendingStore {
-    private static let ledgerColumns = """
-        seq, profile_id, address, tracking_id, status, status_time, failure_reason, reply_text, attempts,
-        last_attempt_time, next_attempt_time, sent_time
-        """
     public func pendingEntries(deliveryID: String, after: Int, limit: Int) async throws -> [LedgerEntry] {
-        try await read("pendingEntries") { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.ledgerColumns) FROM messages
-                    WHERE delivery_id = ? AND status = 'PENDING' AND seq > ? ORDER BY seq LIMIT ?
-                    """,
-                arguments: [deliveryID, after, max(0, limit)]
-            ).map { try Self.ledgerEntry($0, deliveryID: deliveryID) }
+        let limit = max(0, limit)
+        return try await read("pendingEntries") { db in
+            let statement = RawStatement(try db.cachedStatement(sql: """
+                SELECT \(LedgerRows.columns) FROM messages
+                WHERE delivery_id = ? AND status = 'PENDING' AND seq > ? ORDER BY seq LIMIT ?
+                """))
+            try statement.bind(1, deliveryID)
+            try statement.bind(2, Int64(after))
+            try statement.bind(3, Int64(limit))
+            return try LedgerRows.read(statement, deliveryID: deliveryID, limit: limit)
         }
     }
 
@@ -151,35 +148,17 @@ extension SQLiteStore: SendingStore {
             throw HeraldError.invalidArgument("invalid page token '\(after)'")
         }
         return try await read("listLedger") { db in
-            var sql = "SELECT \(Self.ledgerColumns) FROM messages WHERE delivery_id = ? AND seq > ?"
-            var arguments: StatementArguments = [deliveryID, start]
-            if let statuses {
-                sql += " AND status IN (SELECT value FROM json_each(?))"
-                arguments += [CompactJSON.encode(statuses.map(\.rawValue).sorted())]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let items = try rows.prefix(limit).map { try Self.ledgerEntry($0, deliveryID: deliveryID) }
+            let filter = statuses == nil ? "" : " AND status IN (SELECT value FROM json_each(?4))"
+            let statement = RawStatement(try db.cachedStatement(sql: """
+                SELECT \(LedgerRows.columns) FROM messages WHERE delivery_id = ?1 AND seq > ?2\(filter) ORDER BY seq LIMIT ?3
+                """))
+            try statement.bind(1, deliveryID)
+            try statement.bind(2, Int64(start))
+            try statement.bind(3, Int64(limit) + 1)
+            if let statuses { try statement.bind(4, CompactJSON.encode(statuses.map(\.rawValue).sorted())) }
+            let rows = try LedgerRows.read(statement, deliveryID: deliveryID, limit: limit + 1)
+            let items = Array(rows.prefix(limit))
             return Page(items: items, nextCursor: rows.count > limit ? items.last.map { String($0.message.sequence) } : nil)
         }
-    }
-
-    private static func ledgerEntry(_ row: Row, deliveryID: String) throws -> LedgerEntry {
-        let rawStatus: String = row[4]
-        guard let status = PreparedMessage.Status(rawValue: rawStatus) else {
-            throw HeraldError.internal("stored message has an unknown status '\(rawStatus)'")
-        }
-        func time(_ index: Int) -> Timestamp? {
-            (row[index] as Int64?).map(Timestamp.init(microsecondsSinceEpoch:))
-        }
-        let message = PreparedMessage(
-            deliveryID: deliveryID, sequence: row[0], profileID: row[1], address: row[2], trackingID: row[3], status: status,
-            statusTime: time(5)
-        )
-        return LedgerEntry(
-            message: message, failureReason: (row[6] as String?).flatMap(MessageFailureReason.init(rawValue:)),
-            replyText: row[7], attempts: row[8], lastAttemptTime: time(9), nextAttemptTime: time(10), sentTime: time(11)
-        )
     }
 }
