@@ -24,7 +24,8 @@ internal import Synchronization
 /// fsyncs) after nearly every small commit (one per ~11 commits of 4 rows in
 /// `make bench-ledger`). Counting the uncopied frames, a checkpoint copies about 1,000
 /// new frames whatever the transactions' sizes (an import's large commits cross it each
-/// time, as before).
+/// time, as before), and commits made while a checkpoint runs do not queue another one
+/// for the few frames they add (unless the log reached its limit).
 ///
 /// While the writer commits back to back the log cannot restart (a restart needs a log
 /// entirely copied when a transaction begins), so it would grow for as long as an import
@@ -50,6 +51,9 @@ final class WALCheckpointer: Sendable {
     private struct State {
         /// A checkpoint is queued and has not started yet.
         var scheduled = false
+        /// A checkpoint is running (commits meanwhile do not queue another one, unless
+        /// the log reached its limit).
+        var running = false
         var closed = false
     }
 
@@ -61,7 +65,7 @@ final class WALCheckpointer: Sendable {
     /// tests and diagnostics).
     private let runs = Atomic<Int>(0)
     private let logFrames = Atomic<Int>(0)
-    /// The log's frames that the last checkpoint had copied into the file (its size then).
+    /// The log's frames that the last checkpoint had copied into the file.
     private let copiedFrames = Atomic<Int>(0)
 
     /// The log size, in frames, from which a commit waits for the checkpoint.
@@ -133,21 +137,23 @@ final class WALCheckpointer: Sendable {
     /// Called by the WAL hook after each commit, on the writer's thread: cheap.
     private func committed(_ frames: Int32) {
         let frames = Int(frames)
-        logFrames.store(frames, ordering: .relaxed)
-        // A log smaller than what was copied has restarted: all of it is new.
+        let previous = logFrames.exchange(frames, ordering: .relaxed)
+        // A transaction restarts the log only if it began with the log entirely copied:
+        // then all of the log may be new.
         let copied = copiedFrames.load(ordering: .relaxed)
-        let uncopied = frames >= copied ? frames - copied : frames
-        guard uncopied >= Self.framesBeforeCheckpoint || frames >= maxLogFrames else { return }
-        schedule()
+        let uncopied = frames < previous || copied >= previous ? frames : frames - copied
+        let full = frames >= maxLogFrames
+        guard uncopied >= Self.framesBeforeCheckpoint || full else { return }
+        schedule(evenWhileRunning: full)
         // The commit is complete and no lock is held here: waiting cannot block the
         // checkpoint, which then copies the whole log (unless a reader still reads an
         // older snapshot), so that the next transaction restarts it.
         if frames >= maxLogFrames { waitUntilIdle() }
     }
 
-    private func schedule() {
+    private func schedule(evenWhileRunning: Bool) {
         let start = state.withLock { state -> Bool in
-            guard !state.scheduled, !state.closed else { return false }
+            guard !state.scheduled, !state.closed, !state.running || evenWhileRunning else { return false }
             state.scheduled = true
             return true
         }
@@ -157,14 +163,14 @@ final class WALCheckpointer: Sendable {
 
     /// Runs on ``queue``.
     private func checkpoint() {
-        // Commits from now on schedule the next run.
+        // Commits from now on may schedule the next run: once this one is done, or at
+        // once when the log reaches its limit.
         guard state.withLock({ state -> Bool in
             state.scheduled = false
             return !state.closed
         }), let handle = connection.handle else { return }
-        // Commits made while this checkpoint runs count from the log it copies, so that
-        // they do not queue another run for the frames it is copying.
-        self.copiedFrames.store(self.logFrames.load(ordering: .relaxed), ordering: .relaxed)
+        state.withLock { $0.running = true }
+        defer { state.withLock { $0.running = false } }
         var logFrames: Int32 = 0, copiedFrames: Int32 = 0
         let code = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copiedFrames)
         runs.add(1, ordering: .relaxed)
