@@ -7,7 +7,8 @@
 //
 //   swift run -c release HeraldBenchLedger [messages (100000)] [tasks (2)] [read batch (100)]
 //
-// HERALD_BENCH_WAL_MIB sets the store's log limit (walLimitBytes, 64 MiB by default).
+// HERALD_BENCH_WAL_MIB sets the store's log limit (walLimitBytes, 64 MiB by default);
+// HERALD_BENCH_GROUPS the group sizes (default "4,8").
 import Foundation
 import HeraldCore
 import HeraldStore
@@ -18,7 +19,8 @@ let arguments = CommandLine.arguments
 let count = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let tasks = arguments.count > 2 ? Int(arguments[2]) ?? 2 : 2
 let readBatch = arguments.count > 3 ? Int(arguments[3]) ?? 100 : 100
-let groupSizes = [4, 8]
+let groupSizes = (ProcessInfo.processInfo.environment["HERALD_BENCH_GROUPS"] ?? "4,8").split(separator: ",").compactMap { Int($0) }
+    .filter { $0 > 0 }
 
 /// What the process used so far: CPU seconds, context switches, bytes passed to write calls.
 struct Usage {

@@ -70,18 +70,25 @@ extension SQLiteStore: SendingStore {
         {
             defer { writes.end() }
             do {
-                _ = try writeOnCallerThread { db in try Self.apply(updates, deliveryID, db) }
+                _ = try writeOnCallerThread { db in try LedgerWriter.inTransaction(db) { try Self.apply(updates, deliveryID, db) } }
             } catch {
                 throw Self.heraldError(error, "applyLedgerUpdates")
             }
             return
         }
-        _ = try await write("applyLedgerUpdates") { db in try Self.apply(updates, deliveryID, db) }
+        writes.begin()
+        defer { writes.end() }
+        _ = try await mapErrors("applyLedgerUpdates") {
+            try await pool.writeWithoutTransaction { db in
+                try LedgerWriter.inTransaction(db) { try Self.apply(updates, deliveryID, db) }
+            }
+        }
     }
 
-    /// GRDB's synchronous write (a synchronous context selects it over the asynchronous one).
+    /// GRDB's synchronous write without its transaction (the caller makes one); a
+    /// synchronous context selects it over the asynchronous one.
     private func writeOnCallerThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write(body)
+        try pool.writeWithoutTransaction(body)
     }
 
     /// Applies `updates` in the current transaction; returns how many rows changed.

@@ -27,6 +27,22 @@ struct LedgerWriter: ~Copyable {
         WHERE delivery_id = ?4 AND seq = ?5 AND status = 'PENDING'
         """
 
+    /// Runs `body` in a transaction begun and ended with cached statements (GRDB's own
+    /// transactions parse `BEGIN` and `COMMIT` again for every one, which cost more than
+    /// the updates of a small group): committed when `body` returns, rolled back when it
+    /// or the commit throws.
+    static func inTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try RawStatement(try db.cachedStatement(sql: "BEGIN IMMEDIATE")).run()
+        do {
+            let result = try body()
+            try RawStatement(try db.cachedStatement(sql: "COMMIT")).run()
+            return result
+        } catch {
+            if db.isInsideTransaction { try? RawStatement(try db.cachedStatement(sql: "ROLLBACK")).run() }
+            throw error
+        }
+    }
+
     private let db: Database
     /// The delivery id's bytes, bound statically: valid until ``finish()``.
     private let deliveryID: UnsafeMutableBufferPointer<UInt8>
