@@ -71,6 +71,7 @@ extension SQLiteStore: SendingStore {
             defer { writes.end() }
             do {
                 _ = try writeOnCallerThread { db in try LedgerWriter.inTransaction(db) { try Self.apply(updates, deliveryID, db) } }
+                writes.ranInline()
             } catch {
                 throw Self.heraldError(error, "applyLedgerUpdates")
             }

@@ -165,6 +165,46 @@ struct SQLiteStoreSendingTests {
         }
     }
 
+    @Test("a group commit runs on the caller's thread only when alone, small and far from the log's limit")
+    func inlineCommits() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var configuration = SQLiteStore.Configuration.defaults
+        configuration.walLimitBytes = 8 << 20
+        let store = try SQLiteStore(path: directory.databasePath, configuration: configuration, logger: Logger(label: "test"))
+        defer { try? store.close() }
+        try await store.appendMessages(Self.messages("d", 200))
+        func sent(_ range: ClosedRange<Int>) -> [LedgerUpdate] {
+            range.map { .sent(sequence: $0, attempts: 1, reply: "250", time: Self.t0) }
+        }
+        let before = store.writes.inlineWrites
+        try await store.applyLedgerUpdates(sent(1...4), deliveryID: "d")
+        #expect(store.writes.inlineWrites == before + 1)
+        // Another write in flight: queued behind it instead.
+        store.writes.begin()
+        try await store.applyLedgerUpdates(sent(5...8), deliveryID: "d")
+        store.writes.end()
+        #expect(store.writes.inlineWrites == before + 1)
+        // A large group is queued too.
+        try await store.applyLedgerUpdates(sent(9...(9 + SQLiteStore.maxInlineUpdates)), deliveryID: "d")
+        #expect(store.writes.inlineWrites == before + 1)
+        try await store.applyLedgerUpdates(sent(100...103), deliveryID: "d")
+        #expect(store.writes.inlineWrites == before + 2)
+        #expect(try await store.sendingCounts(deliveryID: "d") == SendingCounts(pending: 200 - 8 - 65 - 4, sent: 8 + 65 + 4))
+        // Near the log's limit a commit could wait for a checkpoint: queued as well.
+        let near = try SQLiteStore(
+            path: directory.path + "/near.sqlite",
+            configuration: { var c = configuration; c.walLimitBytes = 4 << 20; return c }(),
+            logger: Logger(label: "test")
+        )
+        defer { try? near.close() }
+        try await near.appendMessages(Self.messages("d", 10))
+        #expect(near.checkpointer.framesAfterLastCommit + SQLiteStore.inlineLogMargin > near.checkpointer.maxLogFrames)
+        try await near.applyLedgerUpdates(sent(1...4), deliveryID: "d")
+        #expect(near.writes.inlineWrites == 0)
+        #expect(try await near.sendingCounts(deliveryID: "d") == SendingCounts(pending: 6, sent: 4))
+    }
+
     @Test("a write counted as alone excludes others until it ends")
     func writerActivity() {
         let activity = WriterActivity()

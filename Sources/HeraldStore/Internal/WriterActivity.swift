@@ -9,6 +9,15 @@ internal import Synchronization
 /// write arriving meanwhile queues behind it as it would behind any transaction.
 final class WriterActivity: Sendable {
     private let inFlight = Atomic<Int>(0)
+    private let inline = Atomic<Int>(0)
+
+    /// How many writes ran on their caller's thread (for tests and diagnostics).
+    var inlineWrites: Int { inline.load(ordering: .relaxed) }
+
+    /// Counts a write that ran on its caller's thread.
+    func ranInline() {
+        inline.add(1, ordering: .relaxed)
+    }
 
     /// Counts a write about to be handed to the writer.
     func begin() {
