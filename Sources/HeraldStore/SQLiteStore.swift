@@ -8,7 +8,9 @@ public import Logging
 /// Opens the file with a GRDB `DatabasePool` in WAL mode (one writer, concurrent
 /// readers) and applies the versioned migrations before returning. Each batch of writes
 /// runs in one transaction, so a crash leaves a batch entirely written or not at all.
-/// GRDB runs database work on its own threads, never blocking Swift concurrency's pool.
+/// GRDB runs database work on its own threads, never blocking Swift concurrency's pool,
+/// with one exception: a small ledger group commit finding the writer idle runs on its
+/// caller's thread (see ``applyLedgerUpdates(_:deliveryID:)``).
 ///
 /// Call ``close()`` before dropping the last reference.
 public final class SQLiteStore: Sendable {
