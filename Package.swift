@@ -181,6 +181,14 @@ let package = Package(
             path: "Benchmarks/prepare",
             swiftSettings: strict
         ),
+        // `make bench-ledger`: the store's cost per ledger update and per message read by
+        // the sender, on a real SQLite file (not a test).
+        .executableTarget(
+            name: "HeraldBenchLedger",
+            dependencies: ["HeraldCore", "HeraldStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ledger",
+            swiftSettings: strict
+        ),
         // `make bench-track`: the load client of the tracking benchmark (not a test).
         .executableTarget(
             name: "HeraldBenchTrack",

@@ -98,26 +98,9 @@ extension SQLiteStore: PreparationStore {
                 let handle = statement.sqliteStatement
                 defer { sqlite3_reset(handle) }
                 while try Self.step(handle) {
-                    let subscriptionText = Self.text(handle, 6)
-                    guard let subscription = Profile.Subscription(rawValue: subscriptionText) else {
-                        throw HeraldError.internal("stored profile has an unknown subscription '\(subscriptionText)'")
-                    }
-                    var attributes = [String: String](minimumCapacity: attributeKeys.count)
-                    for (offset, key) in attributeKeys.enumerated() where sqlite3_column_type(handle, Int32(10 + offset)) != SQLITE_NULL {
-                        attributes[key] = Self.text(handle, Int32(10 + offset))
-                    }
-                    let tagsJSON = Self.text(handle, 9)
                     let position = Int(sqlite3_column_int64(handle, Int32(positionColumn)))
                     guard position >= 0 && position < count else { continue }
-                    found[position] = Profile(
-                        id: Self.text(handle, 0), email: Self.text(handle, 1), firstName: Self.text(handle, 2),
-                        lastName: Self.text(handle, 3), locale: Self.text(handle, 4), timeZone: Self.text(handle, 5),
-                        tags: tagsJSON == "[]" ? [] : try CompactJSON.decodeArray(tagsJSON),
-                        attributes: attributes,
-                        subscription: subscription,
-                        createdAt: Timestamp(microsecondsSinceEpoch: sqlite3_column_int64(handle, 7)),
-                        updatedAt: Timestamp(microsecondsSinceEpoch: sqlite3_column_int64(handle, 8))
-                    )
+                    found[position] = try ProfileRow.decode(handle, attributeKeys)
                 }
                 return found
             }

@@ -8,15 +8,16 @@ extension SQLiteStore {
         let json = CompactJSON.encode(ids)
         return try await read("profiles") { db in
             let catalog = try AttributeCatalog.load(db)
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT \(ProfileRow.columns(catalog)) FROM profiles WHERE id IN (SELECT value FROM json_each(?))",
-                arguments: [json]
-            )
+            let attributeKeys = catalog.keysBySlot.map(\.key)
+            let statement = RawStatement(try db.cachedStatement(
+                sql: "SELECT \(ProfileRow.columns(catalog)) FROM profiles WHERE id IN (SELECT value FROM json_each(?))"
+            ))
+            try statement.bind(1, json)
+            defer { statement.reset() }
             var found: [String: Profile] = [:]
-            found.reserveCapacity(rows.count)
-            for row in rows {
-                let profile = try ProfileRow.decode(row, catalog)
+            found.reserveCapacity(ids.count)
+            while try statement.step() {
+                let profile = try ProfileRow.decode(statement.statement.sqliteStatement, attributeKeys)
                 found[profile.id] = profile
             }
             return found

@@ -28,6 +28,8 @@ extension SQLiteStore: ProfileStore {
         let prepared = PreparedProfiles(rows)
         // Written in the next transaction of the single writer, beside the batches of
         // other concurrent calls (each batch whole in one transaction).
+        writes.begin()
+        defer { writes.end() }
         let outcome = try await mapErrors("upsertProfiles") {
             try await profileCommitter.write(prepared, at: time.microsecondsSinceEpoch, in: pool)
         }

@@ -4,50 +4,26 @@ public import HeraldCore
 /// The sending columns of `messages` (migration v3). Rows move only out of PENDING, in
 /// one statement each, so the counts by status always add up to the delivery's rows.
 extension SQLiteStore: SendingStore {
-    private static let ledgerColumns = """
-        seq, profile_id, address, tracking_id, status, status_time, failure_reason, reply_text, attempts,
-        last_attempt_time, next_attempt_time, sent_time
-        """
-    static let markSentSQL = """
-        UPDATE messages SET status = 'SENT', status_time = ?, sent_time = ?, last_attempt_time = ?,
-            next_attempt_time = NULL, attempts = ?, reply_text = ?
-        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-        """
-    static let markFailedSQL = """
-        UPDATE messages SET status = 'FAILED', status_time = ?, failure_reason = ?, last_attempt_time = ?,
-            next_attempt_time = NULL, attempts = ?, reply_text = ?
-        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-        """
-    static let recordRetrySQL = """
-        UPDATE messages SET attempts = ?, reply_text = ?, last_attempt_time = ?, next_attempt_time = ?
-        WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-        """
-
     public func pendingEntries(deliveryID: String, after: Int, limit: Int) async throws -> [LedgerEntry] {
-        try await read("pendingEntries") { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.ledgerColumns) FROM messages
-                    WHERE delivery_id = ? AND status = 'PENDING' AND seq > ? ORDER BY seq LIMIT ?
-                    """,
-                arguments: [deliveryID, after, max(0, limit)]
-            ).map { try Self.ledgerEntry($0, deliveryID: deliveryID) }
+        let limit = max(0, limit)
+        return try await read("pendingEntries") { db in
+            let statement = RawStatement(try db.cachedStatement(sql: """
+                SELECT \(LedgerRows.columns) FROM messages
+                WHERE delivery_id = ? AND status = 'PENDING' AND seq > ? ORDER BY seq LIMIT ?
+                """))
+            try statement.bind(1, deliveryID)
+            try statement.bind(2, Int64(after))
+            try statement.bind(3, Int64(limit))
+            return try LedgerRows.read(statement, deliveryID: deliveryID, limit: limit)
         }
     }
 
     public func recordRetry(
         deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp, nextAttempt: Timestamp
     ) async throws {
-        try await write("recordRetry") { db in
-            try db.execute(
-                sql: """
-                    UPDATE messages SET attempts = ?, reply_text = ?, last_attempt_time = ?, next_attempt_time = ?
-                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-                    """,
-                arguments: [
-                    attempts, reply, time.microsecondsSinceEpoch, nextAttempt.microsecondsSinceEpoch, deliveryID, sequence,
-                ]
+        _ = try await write("recordRetry") { db in
+            try Self.apply(
+                [.retry(sequence: sequence, attempts: attempts, reply: reply, time: time, nextAttempt: nextAttempt)], deliveryID, db
             )
         }
     }
@@ -55,18 +31,7 @@ extension SQLiteStore: SendingStore {
     @discardableResult
     public func markSent(deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp) async throws -> Bool {
         try await write("markSent") { db in
-            try db.execute(
-                sql: """
-                    UPDATE messages SET status = 'SENT', status_time = ?, sent_time = ?, last_attempt_time = ?,
-                        next_attempt_time = NULL, attempts = ?, reply_text = ?
-                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-                    """,
-                arguments: [
-                    time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, attempts, reply,
-                    deliveryID, sequence,
-                ]
-            )
-            return db.changesCount == 1
+            try Self.apply([.sent(sequence: sequence, attempts: attempts, reply: reply, time: time)], deliveryID, db) == 1
         }
     }
 
@@ -75,43 +40,62 @@ extension SQLiteStore: SendingStore {
         deliveryID: String, sequence: Int, reason: MessageFailureReason, attempts: Int, reply: String, at time: Timestamp
     ) async throws -> Bool {
         try await write("markFailed") { db in
-            try db.execute(
-                sql: """
-                    UPDATE messages SET status = 'FAILED', status_time = ?, failure_reason = ?, last_attempt_time = ?,
-                        next_attempt_time = NULL, attempts = ?, reply_text = ?
-                    WHERE delivery_id = ? AND seq = ? AND status = 'PENDING'
-                    """,
-                arguments: [
-                    time.microsecondsSinceEpoch, reason.rawValue, attempts > 0 ? time.microsecondsSinceEpoch : nil,
-                    attempts, reply, deliveryID, sequence,
-                ]
-            )
-            return db.changesCount == 1
+            try Self.apply(
+                [.failed(sequence: sequence, reason: reason, attempts: attempts, reply: reply, time: time)], deliveryID, db
+            ) == 1
         }
     }
 
+    /// The most updates a transaction run on the caller's thread holds.
+    static let maxInlineUpdates = 64
+    /// Log frames a transaction run on the caller's thread leaves free below the log's
+    /// limit, so that its commit never waits for a checkpoint (see ``WALCheckpointer``).
+    static let inlineLogMargin = 1_024
+
+    /// Commits on the caller's thread when no other write is queued or running and the
+    /// group is small: GRDB's synchronous write enters its idle writer queue without a
+    /// thread switch (`dispatch_sync` runs the block on the calling thread), where the
+    /// asynchronous one hops to the writer's thread and the caller is woken again
+    /// afterwards — two wake-ups per group commit while sending. Blocking the caller is
+    /// brief and bounded: the transaction updates at most ``maxInlineUpdates`` rows by
+    /// primary key, a WAL commit with `synchronous = NORMAL` does not wait for the disk,
+    /// and the commit cannot wait for a checkpoint (the log is at least
+    /// ``inlineLogMargin`` frames below its limit); the same CPU work would otherwise run
+    /// on the writer's thread while the caller waits. Otherwise the write is queued as
+    /// every other one.
     public func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws {
         guard !updates.isEmpty else { return }
-        try await write("applyLedgerUpdates") { db in
-            for update in updates {
-                switch update {
-                case .sent(let sequence, let attempts, let reply, let time):
-                    try db.cachedStatement(sql: Self.markSentSQL).execute(arguments: [
-                        time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, time.microsecondsSinceEpoch, attempts, reply,
-                        deliveryID, sequence,
-                    ])
-                case .failed(let sequence, let reason, let attempts, let reply, let time):
-                    try db.cachedStatement(sql: Self.markFailedSQL).execute(arguments: [
-                        time.microsecondsSinceEpoch, reason.rawValue, attempts > 0 ? time.microsecondsSinceEpoch : nil,
-                        attempts, reply, deliveryID, sequence,
-                    ])
-                case .retry(let sequence, let attempts, let reply, let time, let nextAttempt):
-                    try db.cachedStatement(sql: Self.recordRetrySQL).execute(arguments: [
-                        attempts, reply, time.microsecondsSinceEpoch, nextAttempt.microsecondsSinceEpoch, deliveryID, sequence,
-                    ])
-                }
+        if updates.count <= Self.maxInlineUpdates,
+            checkpointer.framesAfterLastCommit + Self.inlineLogMargin <= checkpointer.maxLogFrames, writes.beginIfIdle()
+        {
+            defer { writes.end() }
+            do {
+                _ = try writeOnCallerThread { db in try LedgerWriter.inTransaction(db) { try Self.apply(updates, deliveryID, db) } }
+                writes.ranInline()
+            } catch {
+                throw Self.heraldError(error, "applyLedgerUpdates")
+            }
+            return
+        }
+        writes.begin()
+        defer { writes.end() }
+        _ = try await mapErrors("applyLedgerUpdates") {
+            try await pool.writeWithoutTransaction { db in
+                try LedgerWriter.inTransaction(db) { try Self.apply(updates, deliveryID, db) }
             }
         }
+    }
+
+    /// GRDB's synchronous write without its transaction (the caller makes one); a
+    /// synchronous context selects it over the asynchronous one.
+    private func writeOnCallerThread<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(body)
+    }
+
+    /// Applies `updates` in the current transaction; returns how many rows changed.
+    private static func apply(_ updates: [LedgerUpdate], _ deliveryID: String, _ db: Database) throws -> Int {
+        var writer = LedgerWriter(db: db, deliveryID: deliveryID)
+        return try writer.apply(updates)
     }
 
     public func softFailureCount(address: String, since: Timestamp) async throws -> Int {
@@ -172,35 +156,17 @@ extension SQLiteStore: SendingStore {
             throw HeraldError.invalidArgument("invalid page token '\(after)'")
         }
         return try await read("listLedger") { db in
-            var sql = "SELECT \(Self.ledgerColumns) FROM messages WHERE delivery_id = ? AND seq > ?"
-            var arguments: StatementArguments = [deliveryID, start]
-            if let statuses {
-                sql += " AND status IN (SELECT value FROM json_each(?))"
-                arguments += [CompactJSON.encode(statuses.map(\.rawValue).sorted())]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let items = try rows.prefix(limit).map { try Self.ledgerEntry($0, deliveryID: deliveryID) }
+            let filter = statuses == nil ? "" : " AND status IN (SELECT value FROM json_each(?4))"
+            let statement = RawStatement(try db.cachedStatement(sql: """
+                SELECT \(LedgerRows.columns) FROM messages WHERE delivery_id = ?1 AND seq > ?2\(filter) ORDER BY seq LIMIT ?3
+                """))
+            try statement.bind(1, deliveryID)
+            try statement.bind(2, Int64(start))
+            try statement.bind(3, Int64(limit) + 1)
+            if let statuses { try statement.bind(4, CompactJSON.encode(statuses.map(\.rawValue).sorted())) }
+            let rows = try LedgerRows.read(statement, deliveryID: deliveryID, limit: limit + 1)
+            let items = Array(rows.prefix(limit))
             return Page(items: items, nextCursor: rows.count > limit ? items.last.map { String($0.message.sequence) } : nil)
         }
-    }
-
-    private static func ledgerEntry(_ row: Row, deliveryID: String) throws -> LedgerEntry {
-        let rawStatus: String = row[4]
-        guard let status = PreparedMessage.Status(rawValue: rawStatus) else {
-            throw HeraldError.internal("stored message has an unknown status '\(rawStatus)'")
-        }
-        func time(_ index: Int) -> Timestamp? {
-            (row[index] as Int64?).map(Timestamp.init(microsecondsSinceEpoch:))
-        }
-        let message = PreparedMessage(
-            deliveryID: deliveryID, sequence: row[0], profileID: row[1], address: row[2], trackingID: row[3], status: status,
-            statusTime: time(5)
-        )
-        return LedgerEntry(
-            message: message, failureReason: (row[6] as String?).flatMap(MessageFailureReason.init(rawValue:)),
-            replyText: row[7], attempts: row[8], lastAttemptTime: time(9), nextAttemptTime: time(10), sentTime: time(11)
-        )
     }
 }

@@ -20,6 +20,8 @@ extension SQLiteStore: TrackingEventStore {
     public func recordTrackingEvents(_ events: [TrackingEvent], machineOpenWindowSeconds: Int) throws -> TrackingBatchResult {
         guard !events.isEmpty else { return TrackingBatchResult(outcomes: []) }
         let window = Int64(max(0, machineOpenWindowSeconds)) * 1_000_000
+        writes.begin()
+        defer { writes.end() }
         do {
             // Synchronous: GRDB runs the transaction on the calling (writer) thread.
             return try pool.write { db in

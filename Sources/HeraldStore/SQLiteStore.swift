@@ -8,7 +8,9 @@ public import Logging
 /// Opens the file with a GRDB `DatabasePool` in WAL mode (one writer, concurrent
 /// readers) and applies the versioned migrations before returning. Each batch of writes
 /// runs in one transaction, so a crash leaves a batch entirely written or not at all.
-/// GRDB runs database work on its own threads, never blocking Swift concurrency's pool.
+/// GRDB runs database work on its own threads, never blocking Swift concurrency's pool,
+/// with one exception: a small ledger group commit finding the writer idle runs on its
+/// caller's thread (see ``applyLedgerUpdates(_:deliveryID:)``).
 ///
 /// Call ``close()`` before dropping the last reference.
 public final class SQLiteStore: Sendable {
@@ -66,6 +68,8 @@ public final class SQLiteStore: Sendable {
     let checkpointer: WALCheckpointer
     /// Shares the writer's transactions among concurrent profile imports.
     let profileCommitter = ProfileBatchCommitter()
+    /// The writes queued for or running on the writer (every write is counted).
+    let writes = WriterActivity()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     ///
@@ -179,6 +183,8 @@ public final class SQLiteStore: Sendable {
     }
 
     func write<T: Sendable>(_ operation: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        writes.begin()
+        defer { writes.end() }
         do {
             return try await pool.write(body)
         } catch let error as HeraldError {

@@ -28,6 +28,16 @@ extension RawStatement {
         sqlite3_column_int64(statement.sqliteStatement, index)
     }
 
+    /// Column `index` of the current row as text (NULL reads empty).
+    func text(_ index: Int32) -> String {
+        SQLiteStore.text(statement.sqliteStatement, index)
+    }
+
+    /// Column `index` of the current row as text, or nil when NULL.
+    func optionalText(_ index: Int32) -> String? {
+        isNull(index) ? nil : text(index)
+    }
+
     /// Column `index` of the current row as an integer, or nil when NULL.
     func optionalInt64(_ index: Int32) -> Int64? {
         isNull(index) ? nil : int64(index)

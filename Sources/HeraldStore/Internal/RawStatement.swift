@@ -51,6 +51,25 @@ struct RawStatement {
         try check(code, "sqlite3_bind_text")
     }
 
+    /// Binds the UTF-8 bytes of `buffer` with `SQLITE_STATIC` (an empty buffer binds the
+    /// empty text): the same lifetime rule as ``bindStatic(_:_:_:)``.
+    func bindStatic(_ index: Int32, _ buffer: UnsafeBufferPointer<UInt8>) throws {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else {
+            let code = Self.empty.withUTF8Buffer { e in
+                e.baseAddress!.withMemoryRebound(to: CChar.self, capacity: 1) {
+                    sqlite3_bind_text(handle, index, $0, 0, nil)
+                }
+            }
+            return try check(code, "sqlite3_bind_text")
+        }
+        try bindStatic(index, base, Int32(buffer.count))
+    }
+
+    /// The rows changed by the last statement run on this statement's connection.
+    var changes: Int {
+        sqlite3_db_handle(handle).map { Int(sqlite3_changes($0)) } ?? 0
+    }
+
     /// Unbinds every parameter (none then points at memory the caller frees).
     func clearBindings() {
         sqlite3_clear_bindings(handle)
