@@ -14,7 +14,7 @@ extension MailMessage {
         // Room for the headers and both parts at their quoted-printable worst case (which
         // the encoder reserves before writing): the buffer is never reallocated.
         let bodies = text.count + html.count
-        var headers = HeaderWriter(capacity: 2048 + bodies * 3 + bodies * 3 / 25 + 8)
+        var headers = HeaderWriter(capacity: 2048 + bodies * 3 + bodies * 3 / 25 + 8, referenceWords: true)
         headers.raw("Date", RFC5322Date.format(date))
         headers.address("From", from)
         headers.address("To", to)

@@ -54,12 +54,15 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     static func fnv1a(_ s: String) -> UInt64 {
-        var hash = fnv1aBasis
-        for byte in s.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        var s = s
+        return s.withUTF8 { utf8 in
+            var hash = fnv1aBasis
+            for byte in utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            return hash
         }
-        return hash
     }
 
     /// FNV-1a's starting value.

@@ -49,7 +49,7 @@ enum HTMLTextScanner {
                 }
                 let raw = UnsafeBufferPointer(start: p + i + 1, count: end - i - 1)
                 i = end + 1
-                let (kind, closing, selfClosing) = classify(raw)
+                let (kind, closing, selfClosing, attributes) = classify(raw)
                 if let skipped = skipping {
                     if closing && kind == .skipped(skipped) { skipping = nil }
                     continue
@@ -61,13 +61,13 @@ enum HTMLTextScanner {
                     if closing {
                         if let href = linkStack.popLast() ?? nil { output.closeLink(href: href) }
                     } else {
-                        let href = HTMLText.Tag.parse(ArraySlice(raw)).attribute("href").map(HTMLText.decodeEntities)
+                        let href = attribute("href", raw: raw, attributes: attributes).map(HTMLText.decodeEntities)
                         let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.hasASCIIPrefixIgnoringCase("javascript:") ? nil : $0 }
                         linkStack.append(usable)
                         output.openLink()
                     }
                 case .image where !closing:
-                    if let alt = HTMLText.Tag.parse(ArraySlice(raw)).attribute("alt"), !alt.isEmpty {
+                    if let alt = attribute("alt", raw: raw, attributes: attributes), !alt.isEmpty {
                         output.append(text: HTMLText.decodeEntities(alt))
                     }
                 case .block(let paragraph, let item):
@@ -141,8 +141,9 @@ enum HTMLTextScanner {
     }
 
     /// The tag's kind, whether it is an end tag and whether it is self-closing, the way
-    /// ``HTMLText/Tag/parse(_:)`` reads them.
-    private static func classify(_ raw: UnsafeBufferPointer<UInt8>) -> (Kind, closing: Bool, selfClosing: Bool) {
+    /// ``HTMLText/Tag/parse(_:)`` reads them; for a plain ASCII tag without CRLF, where
+    /// its attributes start.
+    private static func classify(_ raw: UnsafeBufferPointer<UInt8>) -> (Kind, closing: Bool, selfClosing: Bool, attributes: Int?) {
         var plain = true
         var previous: UInt8 = 0
         for b in raw {
@@ -157,7 +158,7 @@ enum HTMLTextScanner {
             let tag = HTMLText.Tag.parse(ArraySlice(raw))
             var name = tag.name
             let kind = name.withUTF8 { Self.kind(ofLowercased: $0) }
-            return (kind, tag.closing, tag.selfClosing)
+            return (kind, tag.closing, tag.selfClosing, nil)
         }
         var start = 0
         let closing = raw.first == UInt8(ascii: "/")
@@ -170,13 +171,68 @@ enum HTMLTextScanner {
             end += 1
         }
         let length = end - start
-        guard length >= 1 && length <= 10 else { return (.other, closing, selfClosing) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { name -> (Kind, closing: Bool, selfClosing: Bool) in
+        guard length >= 1 && length <= 10 else { return (.other, closing, selfClosing, end) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { name -> (Kind, closing: Bool, selfClosing: Bool, attributes: Int?) in
             for k in 0..<length {
                 let b = raw[start + k]
                 name[k] = b >= 65 && b <= 90 ? b + 32 : b
             }
-            return (kind(ofLowercased: UnsafeBufferPointer(rebasing: name[0..<length])), closing, selfClosing)
+            return (kind(ofLowercased: UnsafeBufferPointer(rebasing: name[0..<length])), closing, selfClosing, end)
+        }
+    }
+
+    /// The value of an attribute of the tag `raw`, read as ``HTMLText/Tag`` reads it: on
+    /// the bytes from `attributes` on for a plain ASCII tag, else through ``HTMLText/Tag``.
+    private static func attribute(_ wanted: StaticString, raw: UnsafeBufferPointer<UInt8>, attributes: Int?) -> String? {
+        guard let attributes else {
+            return HTMLText.Tag.parse(ArraySlice(raw)).attribute(String(describing: wanted))
+        }
+        func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 10 || b == 13 }
+        return wanted.withUTF8Buffer { wanted -> String? in
+            var i = attributes
+            let n = raw.count
+            while i < n {
+                while i < n && (isSpace(raw[i]) || raw[i] == UInt8(ascii: "/")) { i += 1 }
+                let nameStart = i
+                while i < n && raw[i] != UInt8(ascii: "=") && !isSpace(raw[i]) && raw[i] != UInt8(ascii: "/") { i += 1 }
+                var nameMatches = i - nameStart == wanted.count
+                if nameMatches {
+                    for k in 0..<wanted.count {
+                        let b = raw[nameStart + k]
+                        if (b >= 65 && b <= 90 ? b + 32 : b) != wanted[k] {
+                            nameMatches = false
+                            break
+                        }
+                    }
+                }
+                while i < n && isSpace(raw[i]) { i += 1 }
+                var valueStart = i
+                var valueEnd = i
+                if i < n && raw[i] == UInt8(ascii: "=") {
+                    i += 1
+                    while i < n && isSpace(raw[i]) { i += 1 }
+                    if i < n && (raw[i] == UInt8(ascii: "\"") || raw[i] == UInt8(ascii: "'")) {
+                        let quote = raw[i]
+                        valueStart = i + 1
+                        i = valueStart
+                        while i < n && raw[i] != quote { i += 1 }
+                        valueEnd = min(i, n)
+                        i += 1
+                    } else {
+                        valueStart = i
+                        while i < n && !isSpace(raw[i]) { i += 1 }
+                        valueEnd = i
+                    }
+                }
+                if nameMatches {
+                    // Spaces trimmed (ASCII here: a space byte is a space character).
+                    while valueStart < valueEnd && raw[valueStart] == 32 { valueStart += 1 }
+                    while valueEnd > valueStart && raw[valueEnd - 1] == 32 { valueEnd -= 1 }
+                    return String(decoding: UnsafeBufferPointer(rebasing: raw[valueStart..<valueEnd]), as: UTF8.self)
+                }
+                if i == nameStart { i += 1 }
+            }
+            return nil
         }
     }
 

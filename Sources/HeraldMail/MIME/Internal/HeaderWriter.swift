@@ -9,8 +9,12 @@ struct HeaderWriter {
     static let maxEncodedWord = 75
 
     private(set) var bytes: [UInt8] = []
+    /// Whether encoded-words are made by ``encodedWords(_:firstCapacity:phrase:)`` (the
+    /// reference writer) rather than ``encodedWordsQuickly(_:firstCapacity:phrase:)``.
+    private let referenceWords: Bool
 
-    init(capacity: Int = 1024) {
+    init(capacity: Int = 1024, referenceWords: Bool = false) {
+        self.referenceWords = referenceWords
         bytes.reserveCapacity(capacity)
     }
 
@@ -109,7 +113,10 @@ struct HeaderWriter {
         bytes.append(contentsOf: name.utf8)
         bytes.append(contentsOf: ":".utf8)
         if Self.needsEncoding(clean) {
-            let words = Self.encodedWords(clean, firstCapacity: max(20, min(Self.maxEncodedWord, Self.foldAt - prefix)), phrase: false)
+            let firstCapacity = max(20, min(Self.maxEncodedWord, Self.foldAt - prefix))
+            let words = referenceWords
+                ? Self.encodedWords(clean, firstCapacity: firstCapacity, phrase: false)
+                : Self.encodedWordsQuickly(clean, firstCapacity: firstCapacity, phrase: false)
             for (index, word) in words.enumerated() {
                 if index > 0 { crlf() }
                 bytes.append(UInt8(ascii: " "))
@@ -331,7 +338,7 @@ struct HeaderWriter {
     }
 
     /// A byte that Q encoding writes as itself (a space is written as `_`).
-    private static func qSafe(_ b: UInt8, phrase: Bool) -> Bool {
+    static func qSafe(_ b: UInt8, phrase: Bool) -> Bool {
         switch b {
         case 32: return true
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):

@@ -48,8 +48,11 @@ struct ScratchText {
     mutating func append(utf8 run: UnsafeBufferPointer<UInt8>) {
         guard let p = run.baseAddress else { return }
         let n = run.count
-        // At most every byte, plus what was pending before the first one.
-        reserve(n + 2)
+        // At most every byte, plus what was pending before the first one, plus the 8
+        // bytes that a visible run's last word-sized copy may write past its end.
+        reserve(n + 2 + 8)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
         var i = 0
         while i < n {
             let b = p[i]
@@ -59,17 +62,31 @@ struct ScratchText {
                     i += 1
                     continue
                 }
-                // A run of visible ASCII goes in at once, after what was pending.
-                let start = i
-                i += 1
-                while i < n {
-                    let c = p[i]
-                    if c <= 0x20 || c >= 0x80 { break }
-                    i += 1
-                }
+                // A run of visible ASCII (above 0x20, below 0x80) goes in at once, after
+                // what was pending: copied eight bytes at a time (the bytes after the run
+                // are overwritten next), the run's end found in each word.
                 flushPending()
-                (base + count).update(from: p + start, count: i - start)
-                count += i - start
+                var k = i
+                while k + 8 <= n {
+                    let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
+                    UnsafeMutableRawPointer(base + count + (k - i)).storeBytes(of: word, as: UInt64.self)
+                    let stop = ((word &- ones &* 0x21) & ~word & highs) | (word & highs)
+                    if stop != 0 {
+                        k += stop.trailingZeroBitCount / 8
+                        break
+                    }
+                    k += 8
+                }
+                if k + 8 > n {
+                    while k < n {
+                        let c = p[k]
+                        if c <= 0x20 || c >= 0x80 { break }
+                        base[count + (k - i)] = c
+                        k += 1
+                    }
+                }
+                count += k - i
+                i = k
                 continue
             }
             // A multi-byte scalar, its length from the lead byte (valid UTF-8).
@@ -103,6 +120,7 @@ struct ScratchText {
 
     /// Writes the line breaks or the space waiting before the next visible character
     /// (room for them is reserved by the callers).
+    @inline(__always)
     private mutating func flushPending() {
         if pendingBreaks > 0 {
             if count > 0 {
@@ -134,19 +152,47 @@ struct ScratchText {
 
     mutating func closeLink(href: String) {
         let offset = min(linkTextStart.popLast() ?? count, count)
+        var href = href
+        // ASCII text and target (the common case): compared and written as bytes (for
+        // ASCII, `String` equality is byte equality).
+        let done = href.withUTF8 { target -> Bool in
+            let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
+            guard !target.contains(where: { $0 >= 0x80 }), !text.contains(where: { $0 >= 0x80 }) else { return false }
+            var start = 0
+            var end = text.count
+            while start < end, text[start] == 0x20 || (0x09...0x0D).contains(text[start]) { start += 1 }
+            while end > start, text[end - 1] == 0x20 || (0x09...0x0D).contains(text[end - 1]) { end -= 1 }
+            let linkText = UnsafeBufferPointer(rebasing: text[start..<end])
+            if linkText.elementsEqual(target) { return true }
+            if target.count == 7 + linkText.count && "mailto:".utf8.elementsEqual(target[0..<7])
+                && linkText.elementsEqual(target[7...])
+            {
+                return true
+            }
+            if linkText.isEmpty {
+                append(utf8: target)
+            } else {
+                Self.openBracket.withUnsafeBufferPointer { append(utf8: $0) }
+                append(utf8: target)
+                Self.closeBracket.withUnsafeBufferPointer { append(utf8: $0) }
+            }
+            return true
+        }
+        if done { return }
         let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
-        let linkText: String
+        var linkText = String(decoding: text, as: UTF8.self).trimmingCharacters()
         if !text.contains(where: { $0 >= 0x80 }) {
-            // ASCII (the common case): a character is a byte, trimmed on the bytes.
+            // ASCII text (the target is not): trimmed on the bytes, as HTMLText does.
             var start = 0
             var end = text.count
             while start < end, text[start] == 0x20 || (0x09...0x0D).contains(text[start]) { start += 1 }
             while end > start, text[end - 1] == 0x20 || (0x09...0x0D).contains(text[end - 1]) { end -= 1 }
             linkText = String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]), as: UTF8.self)
-        } else {
-            linkText = String(decoding: text, as: UTF8.self).trimmingCharacters()
         }
         if linkText == href || "mailto:" + linkText == href { return }
         append(text: linkText.isEmpty ? href : " [\(href)]")
     }
+
+    private static let openBracket: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: "[")]
+    private static let closeBracket: [UInt8] = [UInt8(ascii: "]")]
 }
