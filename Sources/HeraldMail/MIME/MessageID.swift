@@ -27,10 +27,15 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
         return MessageID("herald.\(escape(deliveryID, keepDots: false)).\(escape(recipientID, keepDots: false))@\(right)")
     }
 
+    /// An id given without angle brackets (``StableMessageIDs``).
+    init(unbracketed value: String) {
+        self.value = value
+    }
+
     /// The header form, `<left@right>`.
     public var description: String { "<\(value)>" }
 
-    private static func escape(_ s: String, keepDots: Bool) -> String {
+    static func escape(_ s: String, keepDots: Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 8)
         for byte in s.utf8 {

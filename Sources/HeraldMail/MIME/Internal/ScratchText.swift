@@ -62,11 +62,13 @@ struct ScratchText {
                     i += 1
                     continue
                 }
-                // A run of visible ASCII (above 0x20, below 0x80) goes in at once, after
-                // what was pending: copied eight bytes at a time (the bytes after the run
-                // are overwritten next), the run's end found in each word.
+                // A run of visible ASCII (this byte, which may be a control character,
+                // then bytes above 0x20 and below 0x80) goes in at once, after what was
+                // pending: copied eight bytes at a time (the bytes after the run are
+                // overwritten next), the run's end found in each word.
                 flushPending()
-                var k = i
+                base[count] = b
+                var k = i + 1
                 while k + 8 <= n {
                     let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
                     UnsafeMutableRawPointer(base + count + (k - i)).storeBytes(of: word, as: UInt64.self)
