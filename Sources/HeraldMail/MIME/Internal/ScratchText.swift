@@ -63,16 +63,28 @@ struct ScratchText {
                     continue
                 }
                 // A run of visible ASCII (this byte, which may be a control character,
-                // then bytes above 0x20 and below 0x80) goes in at once, after what was
-                // pending: copied eight bytes at a time (the bytes after the run are
-                // overwritten next), the run's end found in each word.
+                // then bytes above 0x20 and below 0x80, and single spaces between them)
+                // goes in at once, after what was pending: copied eight bytes at a time
+                // (the bytes after the run are overwritten next), the run's end found in
+                // each word. A single space followed by a visible byte is what the pending
+                // space would write (the output is not empty any more).
                 flushPending()
                 base[count] = b
                 var k = i + 1
                 while k + 8 <= n {
                     let word = UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self)
                     UnsafeMutableRawPointer(base + count + (k - i)).storeBytes(of: word, as: UInt64.self)
-                    let stop = ((word &- ones &* 0x21) & ~word & highs) | (word & highs)
+                    // Per byte, exactly: below 0x20 (high bit clear, low 7 bits < 0x20), 0x80
+                    // and above, a space (0x20).
+                    let low = word & ~highs
+                    let below32 = ~((low &+ ones &* 0x60) | word) & highs
+                    let spaces = ~(((word ^ ones &* 0x20) & ~highs &+ ~highs) | (word ^ ones &* 0x20)) & highs
+                    // A space followed by anything but a visible ASCII byte (another space,
+                    // a line break, a non-ASCII scalar that may be white space), or that is
+                    // the word's last byte, ends the run.
+                    let invisible = below32 | (word & highs) | spaces
+                    let badSpaces = spaces & ((invisible >> 8) | (0x80 << 56))
+                    let stop = below32 | (word & highs) | badSpaces
                     if stop != 0 {
                         k += stop.trailingZeroBitCount / 8
                         break
