@@ -6,7 +6,7 @@ SWIFT_BUILD_FLAGS ?=
 BIN_DEBUG = $(shell swift build --show-bin-path 2>/dev/null)
 BIN_RELEASE = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
-.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare bench-ledger bench-send bench-tokens bench-track clean
+.PHONY: deps build build-release generate check-generated lint-protos test test-swift test-python test-leaks demo serve bench-grpc bench-store bench-prepare bench-ledger bench-send bench-tokens bench-track bench-compose clean
 
 deps:
 	@scripts/install-deps
@@ -87,6 +87,12 @@ bench-send: build-release
 ## with 6 tracking URLs, signed vs unsigned (release, one core).
 bench-tokens: build-release
 	$(BIN_RELEASE)/HeraldBenchTokens
+
+## Composing a message (rendered content to RFC 5322 bytes) in bench-send's shape: ns per
+## message for MailComposer, the reference writer and a plain copy (release, one core).
+bench-compose: deps
+	swift build -c release --product HeraldBenchCompose
+	$(BIN_RELEASE)/HeraldBenchCompose
 
 ## Tracking under wrk (GET /o/{token} over 100,000 recipients) while 1,000 WatchKpis
 ## streams watch from one client: requests/s, p50/p99 event-to-update delay, peak RSS.

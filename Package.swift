@@ -204,6 +204,13 @@ let package = Package(
             path: "Benchmarks/tokens",
             swiftSettings: strict
         ),
+        // `make bench-compose`: ns per composed message, MailComposer beside the reference (not a test).
+        .executableTarget(
+            name: "HeraldBenchCompose",
+            dependencies: ["HeraldMail"],
+            path: "Benchmarks/compose",
+            swiftSettings: strict
+        ),
         .testTarget(name: "GRPCInteropTests", dependencies: ["GRPCInterop"], swiftSettings: strict),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(

@@ -27,10 +27,15 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
         return MessageID("herald.\(escape(deliveryID, keepDots: false)).\(escape(recipientID, keepDots: false))@\(right)")
     }
 
+    /// An id given without angle brackets (``StableMessageIDs``).
+    init(unbracketed value: String) {
+        self.value = value
+    }
+
     /// The header form, `<left@right>`.
     public var description: String { "<\(value)>" }
 
-    private static func escape(_ s: String, keepDots: Bool) -> String {
+    static func escape(_ s: String, keepDots: Bool) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count + 8)
         for byte in s.utf8 {
@@ -54,12 +59,15 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     static func fnv1a(_ s: String) -> UInt64 {
-        var hash = fnv1aBasis
-        for byte in s.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        var s = s
+        return s.withUTF8 { utf8 in
+            var hash = fnv1aBasis
+            for byte in utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            return hash
         }
-        return hash
     }
 
     /// FNV-1a's starting value.

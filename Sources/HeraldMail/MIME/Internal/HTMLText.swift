@@ -2,11 +2,11 @@
 /// and `head` dropped, entities decoded, link targets kept as `text [url]`, block
 /// elements as line breaks, whitespace collapsed.
 enum HTMLText {
-    private static let blockTags: Set<String> = [
+    static let blockTags: Set<String> = [
         "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
         "blockquote", "pre", "hr", "section", "article", "header", "footer", "center", "dd", "dt", "dl",
     ]
-    private static let skippedTags: Set<String> = ["script", "style", "head", "title"]
+    static let skippedTags: Set<String> = ["script", "style", "head", "title"]
 
     static func text(fromHTML html: String) -> String {
         String(decoding: utf8(fromHTML: Array(html.utf8)), as: UTF8.self)
@@ -84,7 +84,7 @@ enum HTMLText {
 
     // MARK: - Tags
 
-    private struct Tag {
+    struct Tag {
         var name: String
         var closing: Bool
         var selfClosing: Bool
@@ -423,7 +423,7 @@ private struct TextCollector {
 }
 
 extension String {
-    fileprivate func trimmingCharacters() -> String {
+    func trimmingCharacters() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }

@@ -1,3 +1,5 @@
+internal import struct Foundation.Date
+
 /// Writes header fields: folding (lines of at most 78 characters where the content
 /// allows, never more than 998) and RFC 2047 encoded-words for non-ASCII text.
 struct HeaderWriter {
@@ -7,8 +9,12 @@ struct HeaderWriter {
     static let maxEncodedWord = 75
 
     private(set) var bytes: [UInt8] = []
+    /// Whether encoded-words are made by ``encodedWords(_:firstCapacity:phrase:)`` (the
+    /// reference writer) rather than ``encodedWordsQuickly(_:firstCapacity:phrase:)``.
+    private let referenceWords: Bool
 
-    init(capacity: Int = 1024) {
+    init(capacity: Int = 1024, referenceWords: Bool = false) {
+        self.referenceWords = referenceWords
         bytes.reserveCapacity(capacity)
     }
 
@@ -17,6 +23,64 @@ struct HeaderWriter {
         bytes.append(contentsOf: name.utf8)
         bytes.append(contentsOf: ": ".utf8)
         bytes.append(contentsOf: value.utf8)
+        crlf()
+    }
+
+    /// Bytes written as they are: fields written once by another writer (``MailComposer``).
+    mutating func append(_ written: [UInt8]) {
+        bytes.append(contentsOf: written)
+    }
+
+    /// `raw(name, value)` for a value given as bytes (safe ASCII without line breaks).
+    mutating func raw(_ name: StaticString, bytes value: UnsafeBufferPointer<UInt8>) {
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: value)
+        crlf()
+    }
+
+    /// `raw("Date", RFC5322Date.format(date))` without the `String`.
+    mutating func date(_ date: Date) {
+        bytes.append(contentsOf: "Date: ".utf8)
+        RFC5322Date.append(date, to: &bytes)
+        crlf()
+    }
+
+    /// `raw("Message-ID", sanitizeASCII(id.description))`, the id's bytes copied when they
+    /// are printable ASCII (as the stable ids are).
+    mutating func messageID(_ id: MessageID) {
+        var value = id.value
+        let copied: Bool = value.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 32 || $0 >= 127 }) else { return false }
+            bytes.append(contentsOf: "Message-ID: <".utf8)
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: ">"))
+            crlf()
+            return true
+        }
+        if !copied { raw("Message-ID", Self.sanitizeASCII(id.description)) }
+    }
+
+    /// `list("List-Unsubscribe", ["<url>"])` for a URL of printable ASCII, else that call.
+    mutating func listUnsubscribe(url: String) {
+        var url = url
+        let copied: Bool = url.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 32 || $0 >= 127 }) else { return false }
+            bytes.append(contentsOf: "List-Unsubscribe: <".utf8)
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: ">"))
+            crlf()
+            return true
+        }
+        if !copied { list("List-Unsubscribe", ["<\(url)>"]) }
+    }
+
+    /// `Content-Type: multipart/alternative; boundary="…"`.
+    mutating func contentType(boundary: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: "Content-Type: multipart/alternative; boundary=\"".utf8)
+        bytes.append(contentsOf: boundary)
+        bytes.append(UInt8(ascii: "\""))
         crlf()
     }
 
@@ -49,7 +113,10 @@ struct HeaderWriter {
         bytes.append(contentsOf: name.utf8)
         bytes.append(contentsOf: ":".utf8)
         if Self.needsEncoding(clean) {
-            let words = Self.encodedWords(clean, firstCapacity: max(20, min(Self.maxEncodedWord, Self.foldAt - prefix)), phrase: false)
+            let firstCapacity = max(20, min(Self.maxEncodedWord, Self.foldAt - prefix))
+            let words = referenceWords
+                ? Self.encodedWords(clean, firstCapacity: firstCapacity, phrase: false)
+                : Self.encodedWordsQuickly(clean, firstCapacity: firstCapacity, phrase: false)
             for (index, word) in words.enumerated() {
                 if index > 0 { crlf() }
                 bytes.append(UInt8(ascii: " "))
@@ -271,7 +338,7 @@ struct HeaderWriter {
     }
 
     /// A byte that Q encoding writes as itself (a space is written as `_`).
-    private static func qSafe(_ b: UInt8, phrase: Bool) -> Bool {
+    static func qSafe(_ b: UInt8, phrase: Bool) -> Bool {
         switch b {
         case 32: return true
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):

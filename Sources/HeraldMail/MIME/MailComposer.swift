@@ -1,0 +1,213 @@
+public import struct Foundation.Date
+
+/// Writes the RFC 5322 messages of one sender: ``MailMessage/rendered()``'s bytes, with the
+/// fields that are the same in every message (`From`, `Reply-To`, the extra headers)
+/// encoded once, when the composer is made. Keep one per delivery and call
+/// ``render(to:subject:htmlBody:textBody:messageID:date:listUnsubscribe:)`` per recipient.
+///
+/// Each message is written into one buffer allocated at its final size's upper bound;
+/// the text part derived from the HTML (when there is no text body) is written into a
+/// scratch buffer and encoded from there.
+///
+/// The boundary is `=_herald_<FNV-1a of the Message-ID>_<FNV-1a of the subject>`, in hex.
+/// It starts with `=_`, which can occur in neither quoted-printable (where `=` is followed
+/// by two hex digits or a line break) nor base64, so it cannot collide with the encoded
+/// content. (``MailMessage/referenceRendered()`` hashes the HTML too.)
+public struct MailComposer: Sendable {
+    /// The `From` mailbox.
+    public let from: MailAddress
+    /// The `Reply-To` mailbox, if any.
+    public let replyTo: MailAddress?
+    /// Extra header fields, written after the standard ones in this order.
+    public let extraHeaders: [MailHeader]
+
+    /// The `From` field, written once.
+    private let senderFields: [UInt8]
+    /// The `Reply-To` field (or nothing), written once.
+    private let replyToFields: [UInt8]
+    /// The extra header fields, written once.
+    private let extraFields: [UInt8]
+
+    /// Creates the composer of one sender's messages.
+    public init(from: MailAddress, replyTo: MailAddress? = nil, extraHeaders: [MailHeader] = []) {
+        self.from = from
+        self.replyTo = replyTo
+        self.extraHeaders = extraHeaders
+        var sender = HeaderWriter(capacity: 256)
+        sender.address("From", from)
+        senderFields = sender.bytes
+        var extra = HeaderWriter(capacity: 256)
+        for header in extraHeaders {
+            let name = HeaderWriter.sanitizeASCII(header.name).filter { $0 != ":" && $0 != " " }
+            guard !name.isEmpty else { continue }
+            extra.unstructured(name, header.value)
+        }
+        extraFields = extra.bytes
+        replyToFields = replyTo.map {
+            var writer = HeaderWriter(capacity: 128)
+            writer.address("Reply-To", $0)
+            return writer.bytes
+        } ?? []
+    }
+
+    /// The message to `to`: ``MailMessage/rendered()`` of a message with this composer's
+    /// sender fields and the given ones.
+    public func render(
+        to: MailAddress, subject: String, htmlBody: String, textBody: String?, messageID: MessageID, date: Date,
+        listUnsubscribe: ListUnsubscribe?
+    ) -> [UInt8] {
+        var html = htmlBody
+        return html.withUTF8 { html in
+            if var text = textBody {
+                return text.withUTF8 { text in
+                    write(to: to, subject: subject, html: html, text: text, messageID: messageID, date: date, listUnsubscribe: listUnsubscribe)
+                }
+            }
+            return HTMLTextScanner.withText(fromHTML: html) { text in
+                write(to: to, subject: subject, html: html, text: text, messageID: messageID, date: date, listUnsubscribe: listUnsubscribe)
+            }
+        }
+    }
+
+    private func write(
+        to: MailAddress, subject: String, html: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
+        messageID: MessageID, date: Date, listUnsubscribe: ListUnsubscribe?
+    ) -> [UInt8] {
+        let boundary = Self.boundary(messageID: messageID, subject: subject)
+        var headers = HeaderWriter(capacity: 1024 + senderFields.count + replyToFields.count + extraFields.count)
+        headers.date(date)
+        headers.append(senderFields)
+        headers.address("To", to)
+        headers.append(replyToFields)
+        headers.unstructured("Subject", subject)
+        headers.messageID(messageID)
+        headers.raw("MIME-Version", "1.0")
+        if let listUnsubscribe {
+            if let mailto = listUnsubscribe.mailto {
+                headers.list("List-Unsubscribe", [
+                    "<\(listUnsubscribe.url)>",
+                    mailto.hasASCIIPrefixIgnoringCase("mailto:") ? "<\(mailto)>" : "<mailto:\(mailto)>",
+                ])
+            } else {
+                headers.listUnsubscribe(url: listUnsubscribe.url)
+            }
+            if listUnsubscribe.url.hasASCIIPrefixIgnoringCase("https://") {
+                headers.raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+            }
+        }
+        headers.append(extraFields)
+        boundary.withUnsafeBufferPointer { boundary in
+            headers.contentType(boundary: boundary)
+        }
+        headers.end()
+        let head = headers.bytes
+        // Both parts at their worst case (quoted-printable; base64 is shorter), their
+        // headers and the boundaries: the buffer is never reallocated.
+        let parts: Int = QuotedPrintable.maxEncodedLength(text.count) + QuotedPrintable.maxEncodedLength(html.count)
+        let framing: Int = Self.preamble.count + 2 * (Self.partHeaderRoom + boundary.count) + 16 + boundary.count
+        let capacity = head.count + framing + parts
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            guard let out = buffer.baseAddress else { return }
+            var o = 0
+            func put(_ bytes: UnsafeBufferPointer<UInt8>) { Self.put(bytes, out: out, at: &o) }
+            head.withUnsafeBufferPointer { put($0) }
+            Self.preamble.withUnsafeBufferPointer { put($0) }
+            boundary.withUnsafeBufferPointer { boundary in
+                Self.writePart(text, plain: true, boundary: boundary, out: out, at: &o)
+                Self.writePart(html, plain: false, boundary: boundary, out: out, at: &o)
+                Self.closingStart.withUnsafeBufferPointer { put($0) }
+                put(boundary)
+                Self.closingEnd.withUnsafeBufferPointer { put($0) }
+            }
+            initialized = o
+        }
+    }
+
+    private static let preamble = Array("This is a multi-part message in MIME format.\r\n".utf8)
+    private static let closingStart = Array("\r\n--".utf8)
+    private static let closingEnd = Array("--\r\n".utf8)
+    private static let plainType = Array("Content-Type: text/plain; charset=utf-8\r\n".utf8)
+    private static let htmlType = Array("Content-Type: text/html; charset=utf-8\r\n".utf8)
+    private static let quotedPrintable = Array("Content-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
+    private static let base64 = Array("Content-Transfer-Encoding: base64\r\n\r\n".utf8)
+    /// A part's header lines and the "\r\n--" and CRLF around its boundary.
+    private static let partHeaderRoom = 6 + plainType.count + quotedPrintable.count
+
+    /// One part: quoted-printable first (the usual choice), counting on the way what
+    /// decides between the two; base64 instead when that is shorter.
+    private static func writePart(
+        _ body: UnsafeBufferPointer<UInt8>, plain: Bool, boundary: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>,
+        at o: inout Int
+    ) {
+        let partStart = o
+        writePartHeader(plain: plain, base64: false, boundary: boundary, out: out, at: &o)
+        let (written, escaped) = QuotedPrintable.encode(body, to: out + o)
+        o += written
+        let quotedPrintableLength = QuotedPrintable.estimatedLength(count: body.count, escaped: escaped)
+        guard Base64.encodedLength(body.count) * 78 / 76 < quotedPrintableLength else { return }
+        o = partStart
+        writePartHeader(plain: plain, base64: true, boundary: boundary, out: out, at: &o)
+        // Line breaks normalised to CRLF first, as a text body's canonical form.
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(body.count + body.count / 40)
+        var i = 0
+        while i < body.count {
+            let b = body[i]
+            if b == 13 || b == 10 {
+                canonical.append(13)
+                canonical.append(10)
+                i += (b == 13 && i + 1 < body.count && body[i + 1] == 10) ? 2 : 1
+            } else {
+                canonical.append(b)
+                i += 1
+            }
+        }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(Base64.encodedLength(canonical.count) * 78 / 76 + 4)
+        Base64.encode(canonical, lineLength: 76, into: &encoded)
+        encoded.withUnsafeBufferPointer { put($0, out: out, at: &o) }
+    }
+
+    /// Copies `bytes` to `out` at `o` and moves `o` past them.
+    private static func put(_ bytes: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>, at o: inout Int) {
+        guard let base = bytes.baseAddress else { return }
+        (out + o).initialize(from: base, count: bytes.count)
+        o += bytes.count
+    }
+
+    private static func writePartHeader(
+        plain: Bool, base64 isBase64: Bool, boundary: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>,
+        at o: inout Int
+    ) {
+        func put(_ bytes: UnsafeBufferPointer<UInt8>) { Self.put(bytes, out: out, at: &o) }
+        closingStart.withUnsafeBufferPointer { put($0) }
+        put(boundary)
+        out[o] = 13
+        out[o + 1] = 10
+        o += 2
+        (plain ? plainType : htmlType).withUnsafeBufferPointer { put($0) }
+        (isBase64 ? base64 : quotedPrintable).withUnsafeBufferPointer { put($0) }
+    }
+
+    /// `=_herald_` + the FNV-1a of the Message-ID's value + `_` + that of the subject, in
+    /// lower-case hex without leading zeros.
+    static func boundary(messageID: MessageID, subject: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(9 + 16 + 1 + 16)
+        out.append(contentsOf: "=_herald_".utf8)
+        appendHex(MessageID.fnv1a(messageID.value), to: &out)
+        out.append(UInt8(ascii: "_"))
+        appendHex(MessageID.fnv1a(subject), to: &out)
+        return out
+    }
+
+    private static func appendHex(_ value: UInt64, to out: inout [UInt8]) {
+        var shift = 60
+        while shift > 0 && (value >> UInt64(shift)) & 0xF == 0 { shift -= 4 }
+        while shift >= 0 {
+            let digit = UInt8((value >> UInt64(shift)) & 0xF)
+            out.append(digit < 10 ? 48 + digit : 87 + digit)
+            shift -= 4
+        }
+    }
+}
