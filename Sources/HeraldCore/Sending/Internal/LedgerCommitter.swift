@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Group commit of a run's ledger updates: each caller of ``record(_:)`` returns once its
@@ -11,6 +12,9 @@ import Synchronization
 /// transaction under way writes the queued updates itself, and after its own update is
 /// committed hands the writing on to the first caller still waiting, if any. No task is
 /// started and no actor is entered per update.
+///
+/// How many updates its transactions held is logged (info) when it goes away, once per
+/// sending job: the group sizes decide the store's cost per update.
 final class LedgerCommitter: Sendable {
     /// What a waiting caller is told.
     private enum Signal: Sendable {
@@ -31,7 +35,13 @@ final class LedgerCommitter: Sendable {
         var queue: [Waiting] = []
         var writing = false
         var nextID: UInt64 = 0
+        /// Transactions by how many updates they held: 1, 2, 3–4, 5–8, … (powers of two).
+        var groups = [Int](repeating: 0, count: LedgerCommitter.groupBuckets)
     }
+
+    /// The histogram's buckets: up to 2^(n-2) + 1 and more.
+    private static let groupBuckets = 8
+    private static let logger = Logger(label: "herald.sending.ledger")
 
     private let store: any SendingStore
     private let deliveryID: String
@@ -45,6 +55,35 @@ final class LedgerCommitter: Sendable {
         self.deliveryID = deliveryID
         self.groupSize = max(1, groupSize)
         self.run = run
+    }
+
+    deinit {
+        let groups = state.withLock { $0.groups }
+        let transactions = groups.reduce(0, +)
+        guard transactions > 0 else { return }
+        var labels: [String] = []
+        var low = 1
+        for (index, count) in groups.enumerated() {
+            let high = index == 0 ? 1 : 1 << index
+            let last = index == groups.count - 1
+            let label = last ? "\(low)+" : low == high ? "\(low)" : "\(low)-\(high)"
+            if count > 0 { labels.append("\(label): \(count)") }
+            low = high + 1
+        }
+        Self.logger.info(
+            "ledger group commits",
+            metadata: [
+                "herald.delivery.id": "\(deliveryID)", "herald.ledger.transactions": "\(transactions)",
+                "herald.ledger.group_sizes": "\(labels.joined(separator: ", "))",
+            ]
+        )
+    }
+
+    /// The histogram bucket of a group of `size` updates.
+    private static func bucket(_ size: Int) -> Int {
+        guard size > 1 else { return 0 }
+        let bits = Int.bitWidth - (size - 1).leadingZeroBitCount
+        return min(bits, groupBuckets - 1)
     }
 
     /// Returns once `update` is committed; throws the store's error when its
@@ -78,6 +117,7 @@ final class LedgerCommitter: Sendable {
             let group = state.withLock { state -> [Waiting] in
                 let group = Array(state.queue.prefix(groupSize))
                 state.queue.removeFirst(group.count)
+                state.groups[Self.bucket(group.count)] += 1
                 return group
             }
             let updates = group.map(\.update)
