@@ -8,7 +8,9 @@
 //   swift run -c release HeraldBenchLedger [messages (100000)] [tasks (2)] [read batch (100)]
 //
 // HERALD_BENCH_WAL_MIB sets the store's log limit (walLimitBytes, 64 MiB by default);
-// HERALD_BENCH_GROUPS the group sizes (default "4,8").
+// HERALD_BENCH_GROUPS the group sizes (default "4,8"); HERALD_BENCH_CACHE_KIB,
+// HERALD_BENCH_WRITER_CACHE_KIB and HERALD_BENCH_MMAP the store's cacheSizeKiB,
+// writerCacheSizeKiB and mmapSizeBytes.
 import Foundation
 import HeraldCore
 import HeraldStore
@@ -68,6 +70,15 @@ logger.logLevel = .warning
 var configuration = SQLiteStore.Configuration.defaults
 if let megabytes = ProcessInfo.processInfo.environment["HERALD_BENCH_WAL_MIB"].flatMap({ Int($0) }) {
     configuration.walLimitBytes = megabytes << 20
+}
+if let kib = ProcessInfo.processInfo.environment["HERALD_BENCH_CACHE_KIB"].flatMap({ Int($0) }) {
+    configuration.cacheSizeKiB = kib
+}
+if let kib = ProcessInfo.processInfo.environment["HERALD_BENCH_WRITER_CACHE_KIB"].flatMap({ Int($0) }) {
+    configuration.writerCacheSizeKiB = kib
+}
+if let bytes = ProcessInfo.processInfo.environment["HERALD_BENCH_MMAP"].flatMap({ Int($0) }) {
+    configuration.mmapSizeBytes = bytes
 }
 let store = try SQLiteStore(path: path, configuration: configuration, logger: logger)
 let clock = ContinuousClock()

@@ -217,4 +217,23 @@ struct SQLiteStoreSendingTests {
         #expect(activity.beginIfIdle())
         activity.end()
     }
+
+    @Test("the writer's page cache has its own size, the readers' theirs; set on every open")
+    func writerCacheSize() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        for _ in 0..<2 {
+            var configuration = SQLiteStore.Configuration.defaults
+            configuration.cacheSizeKiB = 4_096
+            configuration.writerCacheSizeKiB = 1_024
+            let store = try SQLiteStore(path: directory.databasePath, configuration: configuration, logger: Logger(label: "test"))
+            defer { try? store.close() }
+            let pragmas = try store.cacheSizePragmas()
+            #expect(pragmas.writer == -1_024)
+            #expect(pragmas.reader == -4_096)
+        }
+        #expect(SQLiteStore.Configuration.defaults.writerCacheSizeKiB < SQLiteStore.Configuration.defaults.cacheSizeKiB)
+        let same = SQLiteStore.Configuration(cacheSizeKiB: 2_048, busyTimeoutMilliseconds: 1_000, maximumReaderCount: 2, fullSync: false)
+        #expect(same.writerCacheSizeKiB == 2_048)
+    }
 }
