@@ -73,13 +73,13 @@ extension SendingJob {
                 if s.outcome != nil { return immediately ? nil : .exit }
                 let throttle = s.throttle
                 var source: Source?
-                if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows(SendingJob.domain($0.work.entry), at: instant) }) {
+                if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows($0.work.domain, at: instant) }) {
                     source = .retry(index)
-                } else if let index = s.held.firstIndex(where: { throttle.allows(SendingJob.domain($0.entry), at: instant) }) {
+                } else if let index = s.held.firstIndex(where: { throttle.allows($0.domain, at: instant) }) {
                     source = .held(index)
                 } else {
                     while s.position < s.buffer.count, s.held.count < heldLimit {
-                        if throttle.allows(SendingJob.domain(s.buffer[s.position].entry), at: instant) {
+                        if throttle.allows(s.buffer[s.position].domain, at: instant) {
                             source = .buffer
                             break
                         }
@@ -100,11 +100,11 @@ extension SendingJob {
                     work = s.buffer[s.position]
                     s.position += 1
                 }
-                let domain = SendingJob.domain(work.entry)
+                let domain = work.domain
                 s.inFlight += 1
                 run.state.withLock { $0.inFlight += 1 }
                 s.throttle.started(domain)
-                return .send(work, quarantined: s.quarantined.contains(SendingJob.folded(work.entry.message.address)), domain: domain)
+                return .send(work, quarantined: s.quarantined.contains(work.foldedAddress), domain: domain)
             }
         }
 

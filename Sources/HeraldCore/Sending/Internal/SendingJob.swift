@@ -23,6 +23,18 @@ struct SendingJob: Sendable {
     struct Work: Sendable {
         var entry: LedgerEntry
         var profile: Profile?
+        /// The recipient's domain, folded (``SendingJob/domain(_:)``), and the folded
+        /// address (how quarantines compare): worked out once when the row is read, not
+        /// under the lanes' lock each time a lane looks at the message.
+        let domain: String
+        let foldedAddress: String
+
+        init(entry: LedgerEntry, profile: Profile?) {
+            self.entry = entry
+            self.profile = profile
+            self.domain = SendingJob.domain(entry)
+            self.foldedAddress = SendingJob.folded(entry.message.address)
+        }
     }
 
     /// A message waiting for its next attempt.
@@ -361,7 +373,8 @@ struct SendingJob: Sendable {
 
     /// ASCII lower case (how quarantines compare addresses).
     static func folded(_ text: String) -> String {
-        String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        guard text.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return text }
+        return String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
     private func metadata(_ error: any Error, sequence: Int? = nil) -> Logger.Metadata {

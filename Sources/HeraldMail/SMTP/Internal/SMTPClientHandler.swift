@@ -13,7 +13,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         var expected: Int
         var replies: [SMTPReply]
         var promise: EventLoopPromise<[SMTPReply]>
-        var timer: Scheduled<Void>?
+        /// When the request fails if its replies are not all in, and the wait it allows.
+        var deadline: NIODeadline
+        var timeout: TimeAmount
         var followUp: ByteBuffer?
         var followUpTimeout: TimeAmount
     }
@@ -21,6 +23,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var pending = CircularBuffer<Pending>()
     private var unclaimed: [SMTPReply] = []
     private var failure: SMTPError?
+    /// One timer for all pending requests, at (or before) the earliest deadline: a
+    /// request does not schedule and cancel a timer of its own (two per message).
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -30,13 +36,15 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             return
         }
         var entry = Pending(
-            expected: request.replyCount, replies: [], promise: request.promise, timer: nil,
+            expected: request.replyCount, replies: [], promise: request.promise,
+            deadline: .now() + request.timeout, timeout: request.timeout,
             followUp: request.followUp, followUpTimeout: request.followUpTimeout
         )
+        entry.replies.reserveCapacity(request.replyCount + (request.followUp == nil ? 0 : 1))
         while entry.replies.count < entry.expected, !unclaimed.isEmpty {
             entry.replies.append(unclaimed.removeFirst())
         }
-        entry.timer = timer(context, request.timeout)
+        armTimer(context, for: entry.deadline)
         pending.append(entry)
         if let bytes = request.bytes {
             context.write(wrapOutboundOut(bytes), promise: promise)
@@ -48,24 +56,46 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         }
     }
 
-    private func timer(_ context: ChannelHandlerContext, _ timeout: TimeAmount) -> Scheduled<Void> {
-        context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            self?.fail(context: context, SMTPError(.timeout, "no reply within \(timeout.nanoseconds / 1_000_000) ms"))
+    /// Makes sure the timer fires no later than `deadline`.
+    private func armTimer(_ context: ChannelHandlerContext, for deadline: NIODeadline) {
+        if let timerDeadline, timerDeadline <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            self?.timerFired(context: context)
+        }
+    }
+
+    /// Fails everything when a pending request is past its deadline; otherwise waits for
+    /// the earliest deadline still pending.
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        timerDeadline = nil
+        let now = NIODeadline.now()
+        if let expired = pending.first(where: { $0.deadline <= now }) {
+            fail(context: context, SMTPError(.timeout, "no reply within \(expired.timeout.nanoseconds / 1_000_000) ms"))
+            return
+        }
+        if let earliest = pending.map(\.deadline).min() {
+            armTimer(context, for: earliest)
         }
     }
 
     /// The head request has all its replies: write its follow-up or complete it.
     private func completeHead(context: ChannelHandlerContext) {
         var head = pending[pending.startIndex]
-        head.timer?.cancel()
         if let followUp = head.followUp, head.replies.last?.code == 354, head.replies.dropLast().allSatisfy(\.isPositive) {
             head.followUp = nil
             head.expected += 1
-            head.timer = timer(context, head.followUpTimeout)
+            head.deadline = .now() + head.followUpTimeout
+            head.timeout = head.followUpTimeout
+            armTimer(context, for: head.deadline)
             pending[pending.startIndex] = head
             context.writeAndFlush(wrapOutboundOut(followUp), promise: nil)
             return
         }
+        // The timer stays armed when nothing is pending any more: when it fires it finds
+        // nothing expired and is armed again only for a request then pending.
         pending.removeFirst()
         head.promise.succeed(head.replies)
     }
@@ -95,8 +125,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
 
     private func fail(context: ChannelHandlerContext, _ error: SMTPError) {
         if failure == nil { failure = error }
+        timer?.cancel()
+        timer = nil
+        timerDeadline = nil
         while let entry = pending.popFirst() {
-            entry.timer?.cancel()
             entry.promise.fail(error)
         }
         context.close(promise: nil)

@@ -161,9 +161,6 @@ final class SMTPSession: Sendable {
     /// Sends one message: MAIL, RCPT and DATA (in one write when pipelining), then the
     /// dot-stuffed data; RSET after a refused envelope.
     func send(_ message: OutgoingMessage) async -> (DeliveryOutcome, After) {
-        let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
-        let mail = "MAIL FROM:<\(message.sender)>\(size)\r\n"
-        let rcpt = "RCPT TO:<\(message.recipient)>\r\n"
         let payload = DotStuffing.payload(message.data, allocator: channel.allocator)
         var repliesSoFar = 0
         do {
@@ -171,11 +168,14 @@ final class SMTPSession: Sendable {
             var replies: [SMTPReply]
             if usesPipelining {
                 replies = try await Self.exchange(
-                    channel, channel.allocator.buffer(string: mail + rcpt + "DATA\r\n"), replies: 3, timeout: commandTimeout,
+                    channel, envelope(message), replies: 3, timeout: commandTimeout,
                     followUp: payload, followUpTimeout: dataTimeout
                 )
                 repliesSoFar = 3
             } else {
+                let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
+                let mail = "MAIL FROM:<\(message.sender)>\(size)\r\n"
+                let rcpt = "RCPT TO:<\(message.recipient)>\r\n"
                 replies = try await Self.exchange(channel, mail, replies: 1, timeout: commandTimeout)
                 repliesSoFar = 1
                 if replies[0].isPositive {
@@ -245,7 +245,9 @@ final class SMTPSession: Sendable {
             bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero, promise: finalPromise
         )
         var nextPayload: ByteBuffer?
-        var requests = [final]
+        var requests: [SMTPClientRequest] = []
+        requests.reserveCapacity(2)
+        requests.append(final)
         if let next {
             let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
             nextPayload = DotStuffing.payload(next.data, allocator: channel.allocator)
@@ -273,9 +275,20 @@ final class SMTPSession: Sendable {
         }
     }
 
+    /// MAIL, RCPT and DATA, written straight into the buffer (no string is built).
     private func envelope(_ message: OutgoingMessage) -> ByteBuffer {
-        let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
-        return channel.allocator.buffer(string: "MAIL FROM:<\(message.sender)>\(size)\r\nRCPT TO:<\(message.recipient)>\r\nDATA\r\n")
+        var buffer = channel.allocator.buffer(capacity: message.sender.utf8.count + message.recipient.utf8.count + 64)
+        buffer.writeStaticString("MAIL FROM:<")
+        buffer.writeString(message.sender)
+        buffer.writeStaticString(">")
+        if extensions.size != nil {
+            buffer.writeStaticString(" SIZE=")
+            buffer.writeString(String(message.data.count))
+        }
+        buffer.writeStaticString("\r\nRCPT TO:<")
+        buffer.writeString(message.recipient)
+        buffer.writeStaticString(">\r\nDATA\r\n")
+        return buffer
     }
 
     /// The replies to MAIL, RCPT and DATA: ready for the data, or done.
@@ -358,29 +371,42 @@ final class SMTPSession: Sendable {
     private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> [Result<[SMTPReply], SMTPError>] {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>) in
             channel.eventLoop.execute {
+                // On the loop, an active channel still has its SMTPClientHandler, which
+                // answers every request written to it (its replies, or the failure that
+                // closed the connection): no write promise is needed. A closed channel
+                // may have lost its handlers: the requests fail here.
+                guard channel.isActive else {
+                    let closed = SMTPError(.connectionClosed, "the relay closed the connection")
+                    for request in requests { request.promise.fail(closed) }
+                    continuation.resume(returning: requests.map { _ in .failure(closed) })
+                    return
+                }
                 for request in requests {
-                    channel.write(request).whenFailure { error in
-                        request.promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
-                    }
+                    channel.write(request, promise: nil)
                 }
                 channel.flush()
-                gather(requests.map(\.promise.futureResult)[...], [], continuation)
+                gather(requests[...], [], continuation)
             }
         }
     }
 
-    /// On the event loop: waits for each future in turn, then resumes `continuation` once.
+    /// On the event loop: waits for each request's replies in turn, then resumes
+    /// `continuation` once.
     private static func gather(
-        _ futures: ArraySlice<EventLoopFuture<[SMTPReply]>>, _ done: [Result<[SMTPReply], SMTPError>],
+        _ requests: ArraySlice<SMTPClientRequest>, _ done: [Result<[SMTPReply], SMTPError>],
         _ continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>
     ) {
-        guard let first = futures.first else {
+        guard let first = requests.first else {
             continuation.resume(returning: done)
             return
         }
-        first.whenComplete { result in
+        first.promise.futureResult.whenComplete { result in
             let mapped = result.mapError { $0 as? SMTPError ?? SMTPError(.connectionClosed, "\($0)") }
-            gather(futures.dropFirst(), done + [mapped], continuation)
+            if done.isEmpty, requests.count == 1 {
+                continuation.resume(returning: [mapped])
+            } else {
+                gather(requests.dropFirst(), done + [mapped], continuation)
+            }
         }
     }
 }
