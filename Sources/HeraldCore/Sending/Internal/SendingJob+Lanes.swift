@@ -3,8 +3,8 @@ import Synchronization
 extension SendingJob {
     /// What a lane does next (``Lanes/next(at:)``).
     enum Step: Sendable {
-        /// Send this message (counted in flight and started for its domain).
-        case send(Work, quarantined: Bool, domain: String)
+        /// Send this message (counted in flight and started for its domain, ``Work/domain``).
+        case send(Work, quarantined: Bool)
         /// Read the next batch of PENDING rows, after this sequence number.
         case read(after: Int)
         /// Wait for a message in flight to settle, a batch to arrive or the run to end.
@@ -100,11 +100,10 @@ extension SendingJob {
                     work = s.buffer[s.position]
                     s.position += 1
                 }
-                let domain = work.domain
                 s.inFlight += 1
                 run.state.withLock { $0.inFlight += 1 }
-                s.throttle.started(domain)
-                return .send(work, quarantined: s.quarantined.contains(work.foldedAddress), domain: domain)
+                s.throttle.started(work.domain)
+                return .send(work, quarantined: s.quarantined.contains(work.foldedAddress))
             }
         }
 
