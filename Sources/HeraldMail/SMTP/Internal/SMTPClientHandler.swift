@@ -1,11 +1,13 @@
 internal import NIOCore
 
-/// Matches replies to requests in order (pipelined requests expect several replies),
-/// fails every pending request when the connection closes, errs or a step times out.
-/// Replies that arrive with no request waiting (the greeting, an unsolicited 421) are
-/// kept for the next request.
+/// Decodes the relay's replies (``SMTPReplyDecoder``, in this handler: no message per
+/// reply through the pipeline), matches them to requests in order (pipelined requests
+/// expect several replies), fails every pending request when the connection closes,
+/// errs, sends something that is not a reply or a step times out. Replies that arrive
+/// with no request waiting (the greeting, an unsolicited 421) are kept for the next
+/// request.
 final class SMTPClientHandler: ChannelDuplexHandler {
-    typealias InboundIn = SMTPReply
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = SMTPClientRequest
     typealias OutboundOut = ByteBuffer
 
@@ -21,6 +23,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     }
 
     private var pending = CircularBuffer<Pending>()
+    private var decoder = SMTPReplyDecoder()
+    /// Received bytes that do not make a whole line yet.
+    private var partial: ByteBuffer?
     private var unclaimed: [SMTPReply] = []
     private var failure: SMTPError?
     /// One timer for all pending requests, at (or before) the earliest deadline: a
@@ -101,14 +106,34 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let reply = unwrapInboundIn(data)
+        var buffer = unwrapInboundIn(data)
+        if var kept = partial {
+            partial = nil
+            kept.writeBuffer(&buffer)
+            buffer = kept
+        }
+        do {
+            while failure == nil, let reply = try decoder.nextReply(&buffer) {
+                received(reply, context: context)
+            }
+        } catch {
+            fail(context: context, error as? SMTPError ?? SMTPError(.protocolError, "\(error)"))
+            return
+        }
+        if buffer.readableBytes > 0, failure == nil {
+            buffer.discardReadBytes()
+            partial = buffer
+        }
+    }
+
+    private func received(_ reply: SMTPReply, context: ChannelHandlerContext) {
         guard !pending.isEmpty else {
             unclaimed.append(reply)
             return
         }
-        pending[pending.startIndex].replies.append(reply)
-        let head = pending[pending.startIndex]
-        if head.replies.count == head.expected {
+        let head = pending.startIndex
+        pending[head].replies.append(reply)
+        if pending[head].replies.count == pending[head].expected {
             completeHead(context: context)
         }
     }

@@ -49,9 +49,7 @@ final class SMTPSession: Sendable {
                 .connectTimeout(TimeAmount(configuration.timeouts.connect))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(SMTPReplyDecoder()), SMTPClientHandler()
-                        )
+                        try channel.pipeline.syncOperations.addHandler(SMTPClientHandler())
                     }
                 }
                 .connect(host: relay.host, port: relay.port)
@@ -369,7 +367,9 @@ final class SMTPSession: Sendable {
     /// caller (awaiting each promise from off the loop would hop onto it once more per
     /// promise). One result per request, in order.
     private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> [Result<[SMTPReply], SMTPError>] {
-        await withCheckedContinuation { (continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>) in
+        // Unchecked: resumed exactly once, by `gather` or by the closed-channel branch (a
+        // checked continuation costs an allocation per exchange).
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<[Result<[SMTPReply], SMTPError>], Never>) in
             channel.eventLoop.execute {
                 // On the loop, an active channel still has its SMTPClientHandler, which
                 // answers every request written to it (its replies, or the failure that
@@ -394,7 +394,7 @@ final class SMTPSession: Sendable {
     /// `continuation` once.
     private static func gather(
         _ requests: ArraySlice<SMTPClientRequest>, _ done: [Result<[SMTPReply], SMTPError>],
-        _ continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>
+        _ continuation: UnsafeContinuation<[Result<[SMTPReply], SMTPError>], Never>
     ) {
         guard let first = requests.first else {
             continuation.resume(returning: done)
