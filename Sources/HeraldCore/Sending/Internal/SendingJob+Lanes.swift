@@ -127,13 +127,15 @@ extension SendingJob {
 
         /// A message's outcome is committed (or could not be): it is no longer in flight.
         func settle(_ completion: Completion, domain: String, at instant: ContinuousClock.Instant) {
-            state.withLock { s in
+            // Settles and takes the parked lanes under one lock (what ``wakeAll()`` does).
+            let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
                 s.inFlight -= 1
                 s.throttle.finished(domain, completion.domainResult, at: instant)
                 if let retry = completion.retry { s.retries.append(retry) }
+                return Self.takeParked(&s)
             }
             run.state.withLock { $0.inFlight -= 1 }
-            wakeAll()
+            for continuation in waiting { continuation.resume() }
         }
 
         /// The batch a `.read` step asked for (empty at the end, or when it failed).
@@ -184,14 +186,18 @@ extension SendingJob {
 
         /// Wakes the parked lanes (they ask ``next(at:)`` again).
         func wakeAll() {
-            let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-                s.generation &+= 1
-                guard !s.parked.isEmpty else { return [] }
-                let waiting = s.parked
-                s.parked = []
-                return waiting
-            }
+            let waiting = state.withLock { Self.takeParked(&$0) }
             for continuation in waiting { continuation.resume() }
+        }
+
+        /// Under the lock: a new generation (a change parking lanes must not miss), and the
+        /// parked lanes to resume once the lock is released.
+        private static func takeParked(_ s: inout State) -> [CheckedContinuation<Void, Never>] {
+            s.generation &+= 1
+            guard !s.parked.isEmpty else { return [] }
+            let waiting = s.parked
+            s.parked = []
+            return waiting
         }
     }
 }
