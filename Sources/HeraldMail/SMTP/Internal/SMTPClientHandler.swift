@@ -14,7 +14,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private struct Pending {
         var expected: Int
         var replies: [SMTPReply]
-        var promise: EventLoopPromise<[SMTPReply]>
+        var request: SMTPClientRequest
         /// When the request fails if its replies are not all in, and the wait it allows.
         var deadline: NIODeadline
         var timeout: TimeAmount
@@ -36,12 +36,12 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if let failure {
-            request.promise.fail(failure)
+            request.complete(.failure(failure))
             promise?.fail(failure)
             return
         }
         var entry = Pending(
-            expected: request.replyCount, replies: [], promise: request.promise,
+            expected: request.replyCount, replies: [], request: request,
             deadline: .now() + request.timeout, timeout: request.timeout,
             followUp: request.followUp, followUpTimeout: request.followUpTimeout
         )
@@ -102,7 +102,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         // The timer stays armed when nothing is pending any more: when it fires it finds
         // nothing expired and is armed again only for a request then pending.
         pending.removeFirst()
-        head.promise.succeed(head.replies)
+        head.request.complete(.success(head.replies))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -154,7 +154,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         timer = nil
         timerDeadline = nil
         while let entry = pending.popFirst() {
-            entry.promise.fail(error)
+            entry.request.complete(.failure(error))
         }
         context.close(promise: nil)
     }

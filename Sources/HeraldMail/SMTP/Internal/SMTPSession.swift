@@ -238,19 +238,17 @@ final class SMTPSession: Sendable {
     /// Writes a begun message's data and ".", and in the same write the envelope and DATA
     /// of `next` (if any); returns the begun message's outcome and what became of `next`.
     func finish(_ begun: Begun, thenBegin next: OutgoingMessage?) async -> (outcome: (DeliveryOutcome, After), next: Beginning?) {
-        let finalPromise = channel.eventLoop.makePromise(of: [SMTPReply].self)
         let final = SMTPClientRequest(
-            bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero, promise: finalPromise
+            bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero
         )
         var nextPayload: ByteBuffer?
         var requests: [SMTPClientRequest] = []
         requests.reserveCapacity(2)
         requests.append(final)
         if let next {
-            let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
             nextPayload = DotStuffing.payload(next.data, allocator: channel.allocator)
             requests.append(SMTPClientRequest(
-                bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero, promise: promise
+                bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero
             ))
         }
         // One hop onto the event loop (one flush for both requests) and one back.
@@ -355,57 +353,38 @@ final class SMTPSession: Sendable {
         _ channel: any Channel, _ bytes: ByteBuffer?, replies: Int, timeout: TimeAmount,
         followUp: ByteBuffer? = nil, followUpTimeout: TimeAmount = .zero
     ) async throws -> [SMTPReply] {
-        let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
         let request = SMTPClientRequest(
-            bytes: bytes, replyCount: replies, timeout: timeout, followUp: followUp, followUpTimeout: followUpTimeout, promise: promise
+            bytes: bytes, replyCount: replies, timeout: timeout, followUp: followUp, followUpTimeout: followUpTimeout
         )
         return try await submit(channel, [request])[0].get()
     }
 
     /// Writes `requests` in one event-loop task with one flush and waits for all their
-    /// replies, gathered on the event loop: one hop onto the loop and one back to the
-    /// caller (awaiting each promise from off the loop would hop onto it once more per
-    /// promise). One result per request, in order.
-    private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> [Result<[SMTPReply], SMTPError>] {
-        // Unchecked: resumed exactly once, by `gather` or by the closed-channel branch (a
-        // checked continuation costs an allocation per exchange).
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<[Result<[SMTPReply], SMTPError>], Never>) in
+    /// replies, gathered on the event loop (``SMTPExchange``): one hop onto the loop and
+    /// one back to the caller. One result per request, in order.
+    private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> SMTPExchange.Results {
+        guard !requests.isEmpty else { return [] }
+        // Unchecked: the exchange resumes it exactly once (a checked continuation costs an
+        // allocation per exchange).
+        return await withUnsafeContinuation { (continuation: UnsafeContinuation<SMTPExchange.Results, Never>) in
             channel.eventLoop.execute {
+                let exchange = SMTPExchange(count: requests.count, continuation: continuation)
                 // On the loop, an active channel still has its SMTPClientHandler, which
                 // answers every request written to it (its replies, or the failure that
                 // closed the connection): no write promise is needed. A closed channel
                 // may have lost its handlers: the requests fail here.
                 guard channel.isActive else {
                     let closed = SMTPError(.connectionClosed, "the relay closed the connection")
-                    for request in requests { request.promise.fail(closed) }
-                    continuation.resume(returning: requests.map { _ in .failure(closed) })
+                    for index in requests.indices { exchange.complete(index, .failure(closed)) }
                     return
                 }
-                for request in requests {
+                for (index, request) in requests.enumerated() {
+                    var request = request
+                    request.exchange = exchange
+                    request.index = index
                     channel.write(request, promise: nil)
                 }
                 channel.flush()
-                gather(requests[...], [], continuation)
-            }
-        }
-    }
-
-    /// On the event loop: waits for each request's replies in turn, then resumes
-    /// `continuation` once.
-    private static func gather(
-        _ requests: ArraySlice<SMTPClientRequest>, _ done: [Result<[SMTPReply], SMTPError>],
-        _ continuation: UnsafeContinuation<[Result<[SMTPReply], SMTPError>], Never>
-    ) {
-        guard let first = requests.first else {
-            continuation.resume(returning: done)
-            return
-        }
-        first.promise.futureResult.whenComplete { result in
-            let mapped = result.mapError { $0 as? SMTPError ?? SMTPError(.connectionClosed, "\($0)") }
-            if done.isEmpty, requests.count == 1 {
-                continuation.resume(returning: [mapped])
-            } else {
-                gather(requests.dropFirst(), done + [mapped], continuation)
             }
         }
     }
