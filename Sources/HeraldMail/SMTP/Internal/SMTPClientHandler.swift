@@ -14,7 +14,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private struct Pending {
         var expected: Int
         var replies: [SMTPReply]
-        var request: SMTPClientRequest
+        /// Where the result goes (``SMTPClientRequest/exchange``, ``SMTPClientRequest/index``).
+        var exchange: SMTPExchange?
+        var index: Int
         /// When the request fails if its replies are not all in, and the wait it allows.
         var deadline: NIODeadline
         var timeout: TimeAmount
@@ -41,7 +43,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             return
         }
         var entry = Pending(
-            expected: request.replyCount, replies: [], request: request,
+            expected: request.replyCount, replies: [], exchange: request.exchange, index: request.index,
             deadline: .now() + request.timeout, timeout: request.timeout,
             followUp: request.followUp, followUpTimeout: request.followUpTimeout
         )
@@ -88,21 +90,23 @@ final class SMTPClientHandler: ChannelDuplexHandler {
 
     /// The head request has all its replies: write its follow-up or complete it.
     private func completeHead(context: ChannelHandlerContext) {
-        var head = pending[pending.startIndex]
-        if let followUp = head.followUp, head.replies.last?.code == 354, head.replies.dropLast().allSatisfy(\.isPositive) {
-            head.followUp = nil
-            head.expected += 1
-            head.deadline = .now() + head.followUpTimeout
-            head.timeout = head.followUpTimeout
-            armTimer(context, for: head.deadline)
-            pending[pending.startIndex] = head
+        let index = pending.startIndex
+        if let followUp = pending[index].followUp, pending[index].replies.last?.code == 354,
+            pending[index].replies.dropLast().allSatisfy(\.isPositive)
+        {
+            // Changed in place (no copy of the entry).
+            pending[index].followUp = nil
+            pending[index].expected += 1
+            pending[index].timeout = pending[index].followUpTimeout
+            pending[index].deadline = .now() + pending[index].followUpTimeout
+            armTimer(context, for: pending[index].deadline)
             context.writeAndFlush(wrapOutboundOut(followUp), promise: nil)
             return
         }
         // The timer stays armed when nothing is pending any more: when it fires it finds
         // nothing expired and is armed again only for a request then pending.
-        pending.removeFirst()
-        head.request.complete(.success(head.replies))
+        let head = pending.removeFirst()
+        head.exchange?.complete(head.index, .success(head.replies))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -154,7 +158,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         timer = nil
         timerDeadline = nil
         while let entry = pending.popFirst() {
-            entry.request.complete(.failure(error))
+            entry.exchange?.complete(entry.index, .failure(error))
         }
         context.close(promise: nil)
     }
