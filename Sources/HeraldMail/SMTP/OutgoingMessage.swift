@@ -18,6 +18,11 @@ public struct OutgoingMessage: Hashable, Sendable {
     /// The recipient's domain, lowercased: the key of the per-domain session bound.
     public var recipientDomain: String {
         guard let at = recipient.lastIndex(of: "@") else { return "" }
-        return recipient[recipient.index(after: at)...].lowercased()
+        let domain = recipient[recipient.index(after: at)...]
+        // Already lower case (the usual case): no second pass to build the lowered copy.
+        guard domain.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) || !domain.utf8.allSatisfy({ $0 < 128 }) else {
+            return String(domain)
+        }
+        return domain.lowercased()
     }
 }

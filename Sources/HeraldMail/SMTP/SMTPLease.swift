@@ -51,11 +51,11 @@ public struct SMTPLease: Sendable {
             return .done(.transient(.protocolError, detail: "a message is already begun on this session"))
         }
         let domain = message.recipientDomain
-        if holdsSlot, session?.isActive ?? true, await pool.reserveOnSession(domain: domain, chained: false) {
+        if holdsSlot, session?.isActive ?? true, pool.reserveOnSession(domain: domain, chained: false) {
             return await start(message, domain: domain, retried: false)
         }
         if holdsSlot {
-            await pool.release(domain: nil, session: session?.isActive == true ? session : nil)
+            pool.release(domain: nil, session: session?.isActive == true ? session : nil)
             session = nil
             holdsSlot = false
         }
@@ -83,8 +83,9 @@ public struct SMTPLease: Sendable {
         }
         begun = nil
         var chained: (message: OutgoingMessage, domain: String)?
-        if let next, session.isActive, await pool.reserveOnSession(domain: next.recipientDomain, chained: true) {
-            chained = (next, next.recipientDomain)
+        if let next, session.isActive {
+            let domain = next.recipientDomain
+            if pool.reserveOnSession(domain: domain, chained: true) { chained = (next, domain) }
         }
         let (result, beginning) = await session.finish(current.message, thenBegin: chained?.message)
         let (outcome, after) = result
@@ -92,15 +93,15 @@ public struct SMTPLease: Sendable {
             self.session = nil
         }
         guard let chained, let beginning else {
-            if let chained { _ = await pool.releaseDomain(chained.domain) }
+            if let chained { _ = pool.releaseDomain(chained.domain) }
             // Not chained: give the session back if others wait for one.
-            if await pool.releaseDomain(current.domain, yielding: self.session) {
+            if pool.releaseDomain(current.domain, yielding: self.session) {
                 self.session = nil
                 holdsSlot = false
             }
             return (outcome, nil)
         }
-        _ = await pool.releaseDomain(current.domain)
+        _ = pool.releaseDomain(current.domain)
         switch beginning {
         case .ready(let next):
             begun = (next, chained.domain)
@@ -110,7 +111,7 @@ public struct SMTPLease: Sendable {
             // nothing of it was delivered; it starts again on a new session.
             if after != .reusable || nextAfter == .retryOnNewSession {
                 self.session = nil
-                _ = await pool.releaseDomain(chained.domain)
+                _ = pool.releaseDomain(chained.domain)
                 return (outcome, nil)
             }
             return (outcome, await settle(nextOutcome, nextAfter, chained.message, domain: chained.domain, retried: true))
@@ -125,7 +126,7 @@ public struct SMTPLease: Sendable {
         session?.close()
         session = nil
         holdsSlot = false
-        await pool.release(domain: current.domain, session: nil)
+        pool.release(domain: current.domain, session: nil)
     }
 
     /// Gives the session back to the pool (abandons a begun message first).
@@ -135,7 +136,7 @@ public struct SMTPLease: Sendable {
             return
         }
         guard holdsSlot else { return }
-        await pool.release(domain: nil, session: session?.isActive == true ? session : nil)
+        pool.release(domain: nil, session: session?.isActive == true ? session : nil)
         session = nil
         holdsSlot = false
     }
@@ -153,7 +154,7 @@ public struct SMTPLease: Sendable {
                 session = opened
             case .failure(let error):
                 holdsSlot = false
-                await pool.release(domain: domain, session: nil)
+                pool.release(domain: domain, session: nil)
                 return .done(error.outcome)
             }
         }
@@ -177,13 +178,13 @@ public struct SMTPLease: Sendable {
     ) async -> Beginning {
         switch after {
         case .reusable:
-            _ = await pool.releaseDomain(domain)
+            _ = pool.releaseDomain(domain)
         case .retryOnNewSession where !retried:
             session = nil
             return await start(message, domain: domain, retried: true)
         case .closed, .retryOnNewSession:
             session = nil
-            _ = await pool.releaseDomain(domain)
+            _ = pool.releaseDomain(domain)
         }
         return .done(outcome)
     }

@@ -1,4 +1,5 @@
 public import Logging
+import Synchronization
 
 /// A pool of SMTP sessions to one or more relays, shared by every message Herald sends.
 ///
@@ -35,16 +36,27 @@ public actor SMTPPool {
         var continuation: CheckedContinuation<Lease, Never>
     }
 
+    /// The bookkeeping, behind a lock rather than the actor: a lane's per-message
+    /// calls (``reserveOnSession(domain:chained:)``, ``releaseDomain(_:yielding:)``) are
+    /// then plain calls on its own thread, not two hops onto the actor and back per
+    /// message. No I/O and no continuation is resumed under the lock.
+    private struct State {
+        var idle: [SMTPSession] = []
+        var openSessions = 0
+        var inFlightByDomain: [String: Int] = [:]
+        var waiters: [Waiter] = []
+        var nextRelay = 0
+        var isShutDown = false
+        var sessionsOpened = 0
+        var messagesChained = 0
+    }
+
+    /// Waiters granted a lease under the lock, resumed after it.
+    private typealias Granted = [(CheckedContinuation<Lease, Never>, Lease)]
+
     private let configuration: Configuration
     private let logger: Logger
-    private var idle: [SMTPSession] = []
-    private var openSessions = 0
-    private var inFlightByDomain: [String: Int] = [:]
-    private var waiters: [Waiter] = []
-    private var nextRelay = 0
-    private var isShutDown = false
-    private var sessionsOpened = 0
-    private var messagesChained = 0
+    private let state = Mutex(State())
 
     /// Creates a pool; no connection is made until the first message.
     public init(configuration: Configuration, logger: Logger) {
@@ -74,24 +86,24 @@ public actor SMTPPool {
                 case .success(let opened):
                     session = opened
                 case .failure(let error):
-                    await release(domain: domain, session: nil)
+                    release(domain: domain, session: nil)
                     return error.outcome
                 }
             }
             let (outcome, after) = await session.send(message)
             switch after {
             case .reusable:
-                await release(domain: domain, session: session)
+                release(domain: domain, session: session)
                 return outcome
             case .closed:
-                await release(domain: domain, session: nil)
+                release(domain: domain, session: nil)
                 return outcome
             case .retryOnNewSession where !retried:
                 logger.debug("SMTP session dropped by the relay; reconnecting", metadata: ["herald.smtp.relay": "\(session.relay)"])
                 retried = true
                 lease = .connect
             case .retryOnNewSession:
-                await release(domain: domain, session: nil)
+                release(domain: domain, session: nil)
                 return outcome
             }
         }
@@ -100,12 +112,16 @@ public actor SMTPPool {
     /// Says QUIT on the idle sessions and closes them; sessions in use close when their
     /// message is done. Later sends fail at once (transient, ``FailureReason/unreachable``).
     public func shutdown() async {
-        isShutDown = true
+        let (waiters, sessions) = state.withLock { s -> ([Waiter], [SMTPSession]) in
+            s.isShutDown = true
+            let waiters = s.waiters
+            s.waiters.removeAll()
+            let sessions = s.idle
+            s.idle.removeAll()
+            s.openSessions -= sessions.count
+            return (waiters, sessions)
+        }
         for waiter in waiters { waiter.continuation.resume(returning: .shutDown) }
-        waiters.removeAll()
-        let sessions = idle
-        idle.removeAll()
-        openSessions -= sessions.count
         await withTaskGroup(of: Void.self) { group in
             for session in sessions { group.addTask { await session.quit() } }
         }
@@ -113,14 +129,14 @@ public actor SMTPPool {
 
     /// How many SMTP sessions the pool has opened since it was created (reconnections
     /// included): a measure of reuse.
-    public var openedSessionCount: Int { sessionsOpened }
+    public var openedSessionCount: Int { state.withLock { $0.sessionsOpened } }
 
     /// How many messages went out on an ``SMTPLease``'s session with the previous
     /// message's data (RFC 2920 overlap): a measure of the overlap in use.
-    public var chainedMessageCount: Int { messagesChained }
+    public var chainedMessageCount: Int { state.withLock { $0.messagesChained } }
 
     /// Whether some sender waits for a session or for its domain's bound.
-    var hasWaiters: Bool { !waiters.isEmpty }
+    var hasWaiters: Bool { state.withLock { !$0.waiters.isEmpty } }
 
     /// A lease on one session for a sender that sends message after message (a sending
     /// lane): no session is taken until its first message.
@@ -128,26 +144,30 @@ public actor SMTPPool {
         SMTPLease(pool: self)
     }
 
-    // MARK: - Bookkeeping (actor-isolated, no I/O)
+    // MARK: - Bookkeeping (under the lock, no I/O)
 
-    func acquire(domain: String) async -> Lease {
-        if isShutDown { return .shutDown }
-        if let lease = grant(domain: domain) { return lease }
-        return await withCheckedContinuation { continuation in
-            waiters.append(Waiter(domain: domain, continuation: continuation))
+    nonisolated func acquire(domain: String) async -> Lease {
+        await withCheckedContinuation { continuation in
+            let lease = state.withLock { s -> Lease? in
+                if s.isShutDown { return .shutDown }
+                if let lease = grant(domain: domain, &s) { return lease }
+                s.waiters.append(Waiter(domain: domain, continuation: continuation))
+                return nil
+            }
+            if let lease { continuation.resume(returning: lease) }
         }
     }
 
     /// A lease when both bounds allow one now.
-    private func grant(domain: String) -> Lease? {
-        guard inFlightByDomain[domain, default: 0] < configuration.maxSessionsPerDomain else { return nil }
-        if let session = idle.popLast() {
-            inFlightByDomain[domain, default: 0] += 1
+    private nonisolated func grant(domain: String, _ s: inout State) -> Lease? {
+        guard s.inFlightByDomain[domain, default: 0] < configuration.maxSessionsPerDomain else { return nil }
+        if let session = s.idle.popLast() {
+            s.inFlightByDomain[domain, default: 0] += 1
             return .session(session)
         }
-        guard openSessions < configuration.maxSessions else { return nil }
-        openSessions += 1
-        inFlightByDomain[domain, default: 0] += 1
+        guard s.openSessions < configuration.maxSessions else { return nil }
+        s.openSessions += 1
+        s.inFlightByDomain[domain, default: 0] += 1
         return .connect
     }
 
@@ -155,64 +175,84 @@ public actor SMTPPool {
     /// when the bound allows it now and nobody waits for a session (the lease gives its
     /// session back instead, see ``releaseDomain(_:yielding:)``). `chained`: the message
     /// goes out with the previous one's data (counted in ``chainedMessageCount``).
-    func reserveOnSession(domain: String, chained: Bool) -> Bool {
-        guard !isShutDown, waiters.isEmpty, inFlightByDomain[domain, default: 0] < configuration.maxSessionsPerDomain else {
-            return false
+    nonisolated func reserveOnSession(domain: String, chained: Bool) -> Bool {
+        state.withLock { s in
+            guard !s.isShutDown, s.waiters.isEmpty,
+                s.inFlightByDomain[domain, default: 0] < configuration.maxSessionsPerDomain
+            else {
+                return false
+            }
+            s.inFlightByDomain[domain, default: 0] += 1
+            if chained { s.messagesChained += 1 }
+            return true
         }
-        inFlightByDomain[domain, default: 0] += 1
-        if chained { messagesChained += 1 }
-        return true
     }
 
     /// A lease's message to `domain` is done. When others wait for a session and the
     /// lease offers its own (`yielding`), the session goes back to the pool (then `true`:
     /// the lease no longer holds it).
-    func releaseDomain(_ domain: String, yielding session: SMTPSession? = nil) -> Bool {
-        let count = inFlightByDomain[domain, default: 1] - 1
-        inFlightByDomain[domain] = count > 0 ? count : nil
-        if let session, !waiters.isEmpty || isShutDown {
-            release(domain: nil, session: session.isActive ? session : nil)
-            return true
+    nonisolated func releaseDomain(_ domain: String, yielding session: SMTPSession? = nil) -> Bool {
+        let (yielded, granted) = state.withLock { s -> (Bool, Granted) in
+            Self.decrement(domain, &s)
+            if let session, !s.waiters.isEmpty || s.isShutDown {
+                return (true, release(session: session.isActive ? session : nil, &s))
+            }
+            return (false, grantWaiters(&s))
         }
-        grantWaiters()
-        return false
+        for (continuation, lease) in granted { continuation.resume(returning: lease) }
+        return yielded
     }
 
     /// Gives back a message's domain count (if any) and a session slot: the session
     /// becomes idle, or (`nil`, closed) the slot is freed.
-    func release(domain: String?, session: SMTPSession?) {
-        if let domain {
-            let count = inFlightByDomain[domain, default: 1] - 1
-            inFlightByDomain[domain] = count > 0 ? count : nil
+    nonisolated func release(domain: String?, session: SMTPSession?) {
+        let granted = state.withLock { s -> Granted in
+            if let domain { Self.decrement(domain, &s) }
+            return release(session: session, &s)
         }
-        if let session, !isShutDown {
-            idle.append(session)
-        } else {
-            openSessions -= 1
-            if let session { Task { await session.quit() } }
-        }
-        grantWaiters()
+        for (continuation, lease) in granted { continuation.resume(returning: lease) }
     }
 
-    private func grantWaiters() {
+    private static func decrement(_ domain: String, _ s: inout State) {
+        let count = s.inFlightByDomain[domain, default: 1] - 1
+        s.inFlightByDomain[domain] = count > 0 ? count : nil
+    }
+
+    /// Under the lock: the session becomes idle (or the slot is freed and a session given
+    /// back after the shutdown says QUIT); returns the waiters granted a lease.
+    private nonisolated func release(session: SMTPSession?, _ s: inout State) -> Granted {
+        if let session, !s.isShutDown {
+            s.idle.append(session)
+        } else {
+            s.openSessions -= 1
+            if let session { Task { await session.quit() } }
+        }
+        return grantWaiters(&s)
+    }
+
+    private nonisolated func grantWaiters(_ s: inout State) -> Granted {
+        var granted: Granted = []
         var index = 0
-        while index < waiters.count {
-            if let lease = grant(domain: waiters[index].domain) {
-                waiters.remove(at: index).continuation.resume(returning: lease)
+        while index < s.waiters.count {
+            if let lease = grant(domain: s.waiters[index].domain, &s) {
+                granted.append((s.waiters.remove(at: index).continuation, lease))
             } else {
                 index += 1
             }
         }
+        return granted
     }
 
-    func connect() async -> Result<SMTPSession, SMTPError> {
+    nonisolated func connect() async -> Result<SMTPSession, SMTPError> {
         var lastError = SMTPError(.connectionFailed, "no relay configured")
         for _ in 0..<configuration.relays.count {
-            let relay = configuration.relays[nextRelay % configuration.relays.count]
-            nextRelay &+= 1
+            let relay = state.withLock { s -> SMTPRelay in
+                defer { s.nextRelay &+= 1 }
+                return configuration.relays[s.nextRelay % configuration.relays.count]
+            }
             do {
                 let session = try await SMTPSession.connect(to: relay, configuration: configuration)
-                sessionsOpened += 1
+                state.withLock { $0.sessionsOpened += 1 }
                 logger.debug("SMTP session opened", metadata: ["herald.smtp.relay": "\(relay)", "herald.smtp.pipelining": "\(session.extensions.pipelining)"])
                 return .success(session)
             } catch {

@@ -24,6 +24,19 @@ public struct SMTPReply: Hashable, Sendable, CustomStringConvertible {
 
     /// The reply on one line: `550 5.1.1 no such user`.
     public var description: String {
-        "\(code)" + (enhancedCode.map { " \($0)" } ?? "") + (lines.isEmpty ? "" : " " + lines.joined(separator: " / "))
+        // Built in one string (this runs for every message sent: the ledger's reply text).
+        var text = String(code)
+        text.reserveCapacity(
+            4 + (enhancedCode?.utf8.count ?? 0) + lines.reduce(0) { $0 + $1.utf8.count + 3 }
+        )
+        if let enhancedCode {
+            text.append(" ")
+            text.append(enhancedCode)
+        }
+        for (index, line) in lines.enumerated() {
+            text.append(index == 0 ? " " : " / ")
+            text.append(line)
+        }
+        return text
     }
 }

@@ -3,8 +3,8 @@ import Synchronization
 extension SendingJob {
     /// What a lane does next (``Lanes/next(at:)``).
     enum Step: Sendable {
-        /// Send this message (counted in flight and started for its domain).
-        case send(Work, quarantined: Bool, domain: String)
+        /// Send this message (counted in flight and started for its domain, ``Work/domain``).
+        case send(Work, quarantined: Bool)
         /// Read the next batch of PENDING rows, after this sequence number.
         case read(after: Int)
         /// Wait for a message in flight to settle, a batch to arrive or the run to end.
@@ -73,13 +73,13 @@ extension SendingJob {
                 if s.outcome != nil { return immediately ? nil : .exit }
                 let throttle = s.throttle
                 var source: Source?
-                if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows(SendingJob.domain($0.work.entry), at: instant) }) {
+                if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows($0.work.domain, at: instant) }) {
                     source = .retry(index)
-                } else if let index = s.held.firstIndex(where: { throttle.allows(SendingJob.domain($0.entry), at: instant) }) {
+                } else if let index = s.held.firstIndex(where: { throttle.allows($0.domain, at: instant) }) {
                     source = .held(index)
                 } else {
                     while s.position < s.buffer.count, s.held.count < heldLimit {
-                        if throttle.allows(SendingJob.domain(s.buffer[s.position].entry), at: instant) {
+                        if throttle.allows(s.buffer[s.position].domain, at: instant) {
                             source = .buffer
                             break
                         }
@@ -100,11 +100,10 @@ extension SendingJob {
                     work = s.buffer[s.position]
                     s.position += 1
                 }
-                let domain = SendingJob.domain(work.entry)
                 s.inFlight += 1
                 run.state.withLock { $0.inFlight += 1 }
-                s.throttle.started(domain)
-                return .send(work, quarantined: s.quarantined.contains(SendingJob.folded(work.entry.message.address)), domain: domain)
+                s.throttle.started(work.domain)
+                return .send(work, quarantined: s.quarantined.contains(work.foldedAddress))
             }
         }
 
@@ -128,13 +127,15 @@ extension SendingJob {
 
         /// A message's outcome is committed (or could not be): it is no longer in flight.
         func settle(_ completion: Completion, domain: String, at instant: ContinuousClock.Instant) {
-            state.withLock { s in
+            // Settles and takes the parked lanes under one lock (what ``wakeAll()`` does).
+            let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
                 s.inFlight -= 1
                 s.throttle.finished(domain, completion.domainResult, at: instant)
                 if let retry = completion.retry { s.retries.append(retry) }
+                return Self.takeParked(&s)
             }
             run.state.withLock { $0.inFlight -= 1 }
-            wakeAll()
+            for continuation in waiting { continuation.resume() }
         }
 
         /// The batch a `.read` step asked for (empty at the end, or when it failed).
@@ -185,14 +186,18 @@ extension SendingJob {
 
         /// Wakes the parked lanes (they ask ``next(at:)`` again).
         func wakeAll() {
-            let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-                s.generation &+= 1
-                guard !s.parked.isEmpty else { return [] }
-                let waiting = s.parked
-                s.parked = []
-                return waiting
-            }
+            let waiting = state.withLock { Self.takeParked(&$0) }
             for continuation in waiting { continuation.resume() }
+        }
+
+        /// Under the lock: a new generation (a change parking lanes must not miss), and the
+        /// parked lanes to resume once the lock is released.
+        private static func takeParked(_ s: inout State) -> [CheckedContinuation<Void, Never>] {
+            s.generation &+= 1
+            guard !s.parked.isEmpty else { return [] }
+            let waiting = s.parked
+            s.parked = []
+            return waiting
         }
     }
 }

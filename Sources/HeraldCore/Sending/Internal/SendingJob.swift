@@ -23,6 +23,18 @@ struct SendingJob: Sendable {
     struct Work: Sendable {
         var entry: LedgerEntry
         var profile: Profile?
+        /// The recipient's domain, folded (``SendingJob/domain(_:)``), and the folded
+        /// address (how quarantines compare): worked out once when the row is read, not
+        /// under the lanes' lock each time a lane looks at the message.
+        let domain: String
+        let foldedAddress: String
+
+        init(entry: LedgerEntry, profile: Profile?) {
+            self.entry = entry
+            self.profile = profile
+            self.domain = SendingJob.domain(entry)
+            self.foldedAddress = SendingJob.folded(entry.message.address)
+        }
     }
 
     /// A message waiting for its next attempt.
@@ -83,9 +95,9 @@ struct SendingJob: Sendable {
         let clock = ContinuousClock()
         while true {
             let step = lanes.next(at: clock.now)
-            if case .send(let work, let quarantined, let domain) = step {
+            if case .send(let work, let quarantined) = step {
                 let completion = await send(work, quarantined: quarantined, committer: committer)
-                lanes.settle(completion, domain: domain, at: clock.now)
+                lanes.settle(completion, domain: work.domain, at: clock.now)
             } else if await !perform(step, lanes) {
                 return
             }
@@ -100,7 +112,7 @@ struct SendingJob: Sendable {
     private func runSessionLane(_ lanes: Lanes, session initial: any MailSession, committer: LedgerCommitter) async {
         var session = initial
         let clock = ContinuousClock()
-        var begun: (work: Work, domain: String)?
+        var begun: Work?
         while true {
             if let current = begun {
                 begun = nil
@@ -110,35 +122,37 @@ struct SendingJob: Sendable {
                     continue
                 }
                 // The next message, only if the lane may take one now (no waiting while k is held).
-                var next: (work: Work, domain: String, mail: OutgoingMail)?
-                if case .send(let work, let quarantined, let domain)? = lanes.next(at: clock.now, immediately: true) {
+                var next: Work?
+                var nextMail: OutgoingMail?
+                if case .send(let work, let quarantined)? = lanes.next(at: clock.now, immediately: true) {
                     switch await prepare(work, quarantined: quarantined, committer: committer) {
                     case .settled(let completion):
-                        lanes.settle(completion, domain: domain, at: clock.now)
+                        lanes.settle(completion, domain: work.domain, at: clock.now)
                     case .mail(let mail):
-                        next = (work, domain, mail)
+                        next = work
+                        nextMail = mail
                     }
                 }
-                let (outcome, beginning) = await session.finish(thenBegin: next?.mail)
-                lanes.settle(await record(outcome, of: current.work, committer: committer), domain: current.domain, at: clock.now)
-                guard let next else { continue }
+                let (outcome, beginning) = await session.finish(thenBegin: nextMail)
+                lanes.settle(await record(outcome, of: current, committer: committer), domain: current.domain, at: clock.now)
+                guard let next, let nextMail else { continue }
                 switch beginning {
                 case .begun?:
-                    begun = (next.work, next.domain)
+                    begun = next
                 case .done(let nextOutcome)?:
-                    lanes.settle(await record(nextOutcome, of: next.work, committer: committer), domain: next.domain, at: clock.now)
+                    lanes.settle(await record(nextOutcome, of: next, committer: committer), domain: next.domain, at: clock.now)
                 case nil:
-                    begun = await begin(next.work, next.mail, domain: next.domain, on: &session, lanes, committer)
+                    begun = await begin(next, nextMail, on: &session, lanes, committer)
                 }
                 continue
             }
             let step = lanes.next(at: clock.now)
-            if case .send(let work, let quarantined, let domain) = step {
+            if case .send(let work, let quarantined) = step {
                 switch await prepare(work, quarantined: quarantined, committer: committer) {
                 case .settled(let completion):
-                    lanes.settle(completion, domain: domain, at: clock.now)
+                    lanes.settle(completion, domain: work.domain, at: clock.now)
                 case .mail(let mail):
-                    begun = await begin(work, mail, domain: domain, on: &session, lanes, committer)
+                    begun = await begin(work, mail, on: &session, lanes, committer)
                 }
                 continue
             }
@@ -148,16 +162,16 @@ struct SendingJob: Sendable {
         }
     }
 
-    /// Begins a message on the lane's session; settles it when it was done at once.
+    /// Begins a message on the lane's session (returned while it is begun); settles it
+    /// when it was done at once.
     private func begin(
-        _ work: Work, _ mail: OutgoingMail, domain: String, on session: inout any MailSession, _ lanes: Lanes,
-        _ committer: LedgerCommitter
-    ) async -> (work: Work, domain: String)? {
+        _ work: Work, _ mail: OutgoingMail, on session: inout any MailSession, _ lanes: Lanes, _ committer: LedgerCommitter
+    ) async -> Work? {
         switch await session.begin(mail) {
         case .begun:
-            return (work, domain)
+            return work
         case .done(let outcome):
-            lanes.settle(await record(outcome, of: work, committer: committer), domain: domain, at: .now)
+            lanes.settle(await record(outcome, of: work, committer: committer), domain: work.domain, at: .now)
             return nil
         }
     }
@@ -361,7 +375,8 @@ struct SendingJob: Sendable {
 
     /// ASCII lower case (how quarantines compare addresses).
     static func folded(_ text: String) -> String {
-        String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        guard text.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return text }
+        return String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
     private func metadata(_ error: any Error, sequence: Int? = nil) -> Logger.Metadata {

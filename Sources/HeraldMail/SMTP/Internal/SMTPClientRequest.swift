@@ -13,5 +13,13 @@ struct SMTPClientRequest: Sendable {
     var timeout: TimeAmount
     var followUp: ByteBuffer?
     var followUpTimeout: TimeAmount
-    var promise: EventLoopPromise<[SMTPReply]>
+    /// Where the request's result goes (set by the session when it submits the request):
+    /// its place `index` in the exchange.
+    var exchange: SMTPExchange?
+    var index = 0
+
+    /// Reports the request's result to its exchange.
+    func complete(_ result: Result<[SMTPReply], SMTPError>) {
+        exchange?.complete(index, result)
+    }
 }

@@ -13,8 +13,25 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
     private var lines: [String] = []
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        // The line is read in place (no copy); the reply, when complete, goes up after
-        // the reader index moved past it.
+        guard let line = try nextLine(&buffer) else { return .needMoreData }
+        if let reply = line { context.fireChannelRead(wrapInboundOut(reply)) }
+        return .continue
+    }
+
+    /// The next complete reply in `buffer` (whose reader index moves past the lines
+    /// read), or `nil` when the bytes do not make one yet. What ``SMTPClientHandler``
+    /// calls on each read.
+    mutating func nextReply(_ buffer: inout ByteBuffer) throws -> SMTPReply? {
+        while let line = try nextLine(&buffer) {
+            if let reply = line { return reply }
+        }
+        return nil
+    }
+
+    /// Reads one line: `nil` when no whole line is there, `.some(nil)` for a line that
+    /// does not end a reply, the reply a line completes.
+    private mutating func nextLine(_ buffer: inout ByteBuffer) throws -> SMTPReply?? {
+        // The line is read in place (no copy); the reader index moves past it.
         let parsed = try buffer.withUnsafeReadableBytes { raw -> (consumed: Int, reply: SMTPReply?)? in
             try raw.withMemoryRebound(to: UInt8.self) { bytes -> (consumed: Int, reply: SMTPReply?)? in
                 guard let newline = bytes.firstIndex(of: 10) else { return nil }
@@ -27,11 +44,10 @@ struct SMTPReplyDecoder: ByteToMessageDecoder {
             if buffer.readableBytes > Self.maxLineLength {
                 throw SMTPError(.protocolError, "reply line longer than \(Self.maxLineLength) bytes")
             }
-            return .needMoreData
+            return nil
         }
         buffer.moveReaderIndex(forwardBy: parsed.consumed)
-        if let reply = parsed.reply { context.fireChannelRead(wrapInboundOut(reply)) }
-        return .continue
+        return .some(parsed.reply)
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {

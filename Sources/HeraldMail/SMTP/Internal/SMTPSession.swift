@@ -49,9 +49,7 @@ final class SMTPSession: Sendable {
                 .connectTimeout(TimeAmount(configuration.timeouts.connect))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            ByteToMessageHandler(SMTPReplyDecoder()), SMTPClientHandler()
-                        )
+                        try channel.pipeline.syncOperations.addHandler(SMTPClientHandler())
                     }
                 }
                 .connect(host: relay.host, port: relay.port)
@@ -161,9 +159,6 @@ final class SMTPSession: Sendable {
     /// Sends one message: MAIL, RCPT and DATA (in one write when pipelining), then the
     /// dot-stuffed data; RSET after a refused envelope.
     func send(_ message: OutgoingMessage) async -> (DeliveryOutcome, After) {
-        let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
-        let mail = "MAIL FROM:<\(message.sender)>\(size)\r\n"
-        let rcpt = "RCPT TO:<\(message.recipient)>\r\n"
         let payload = DotStuffing.payload(message.data, allocator: channel.allocator)
         var repliesSoFar = 0
         do {
@@ -171,11 +166,14 @@ final class SMTPSession: Sendable {
             var replies: [SMTPReply]
             if usesPipelining {
                 replies = try await Self.exchange(
-                    channel, channel.allocator.buffer(string: mail + rcpt + "DATA\r\n"), replies: 3, timeout: commandTimeout,
+                    channel, envelope(message), replies: 3, timeout: commandTimeout,
                     followUp: payload, followUpTimeout: dataTimeout
                 )
                 repliesSoFar = 3
             } else {
+                let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
+                let mail = "MAIL FROM:<\(message.sender)>\(size)\r\n"
+                let rcpt = "RCPT TO:<\(message.recipient)>\r\n"
                 replies = try await Self.exchange(channel, mail, replies: 1, timeout: commandTimeout)
                 repliesSoFar = 1
                 if replies[0].isPositive {
@@ -240,17 +238,17 @@ final class SMTPSession: Sendable {
     /// Writes a begun message's data and ".", and in the same write the envelope and DATA
     /// of `next` (if any); returns the begun message's outcome and what became of `next`.
     func finish(_ begun: Begun, thenBegin next: OutgoingMessage?) async -> (outcome: (DeliveryOutcome, After), next: Beginning?) {
-        let finalPromise = channel.eventLoop.makePromise(of: [SMTPReply].self)
         let final = SMTPClientRequest(
-            bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero, promise: finalPromise
+            bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero
         )
         var nextPayload: ByteBuffer?
-        var requests = [final]
+        var requests: [SMTPClientRequest] = []
+        requests.reserveCapacity(2)
+        requests.append(final)
         if let next {
-            let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
             nextPayload = DotStuffing.payload(next.data, allocator: channel.allocator)
             requests.append(SMTPClientRequest(
-                bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero, promise: promise
+                bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero
             ))
         }
         // One hop onto the event loop (one flush for both requests) and one back.
@@ -273,9 +271,20 @@ final class SMTPSession: Sendable {
         }
     }
 
+    /// MAIL, RCPT and DATA, written straight into the buffer (no string is built).
     private func envelope(_ message: OutgoingMessage) -> ByteBuffer {
-        let size = extensions.size != nil ? " SIZE=\(message.data.count)" : ""
-        return channel.allocator.buffer(string: "MAIL FROM:<\(message.sender)>\(size)\r\nRCPT TO:<\(message.recipient)>\r\nDATA\r\n")
+        var buffer = channel.allocator.buffer(capacity: message.sender.utf8.count + message.recipient.utf8.count + 64)
+        buffer.writeStaticString("MAIL FROM:<")
+        buffer.writeString(message.sender)
+        buffer.writeStaticString(">")
+        if extensions.size != nil {
+            buffer.writeStaticString(" SIZE=")
+            buffer.writeString(String(message.data.count))
+        }
+        buffer.writeStaticString("\r\nRCPT TO:<")
+        buffer.writeString(message.recipient)
+        buffer.writeStaticString(">\r\nDATA\r\n")
+        return buffer
     }
 
     /// The replies to MAIL, RCPT and DATA: ready for the data, or done.
@@ -344,43 +353,39 @@ final class SMTPSession: Sendable {
         _ channel: any Channel, _ bytes: ByteBuffer?, replies: Int, timeout: TimeAmount,
         followUp: ByteBuffer? = nil, followUpTimeout: TimeAmount = .zero
     ) async throws -> [SMTPReply] {
-        let promise = channel.eventLoop.makePromise(of: [SMTPReply].self)
         let request = SMTPClientRequest(
-            bytes: bytes, replyCount: replies, timeout: timeout, followUp: followUp, followUpTimeout: followUpTimeout, promise: promise
+            bytes: bytes, replyCount: replies, timeout: timeout, followUp: followUp, followUpTimeout: followUpTimeout
         )
         return try await submit(channel, [request])[0].get()
     }
 
     /// Writes `requests` in one event-loop task with one flush and waits for all their
-    /// replies, gathered on the event loop: one hop onto the loop and one back to the
-    /// caller (awaiting each promise from off the loop would hop onto it once more per
-    /// promise). One result per request, in order.
-    private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> [Result<[SMTPReply], SMTPError>] {
-        await withCheckedContinuation { (continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>) in
+    /// replies, gathered on the event loop (``SMTPExchange``): one hop onto the loop and
+    /// one back to the caller. One result per request, in order.
+    private static func submit(_ channel: any Channel, _ requests: [SMTPClientRequest]) async -> SMTPExchange.Results {
+        guard !requests.isEmpty else { return [] }
+        // Unchecked: the exchange resumes it exactly once (a checked continuation costs an
+        // allocation per exchange).
+        return await withUnsafeContinuation { (continuation: UnsafeContinuation<SMTPExchange.Results, Never>) in
             channel.eventLoop.execute {
-                for request in requests {
-                    channel.write(request).whenFailure { error in
-                        request.promise.fail(error as? SMTPError ?? SMTPError(.connectionClosed, "write failed: \(error)"))
-                    }
+                let exchange = SMTPExchange(count: requests.count, continuation: continuation)
+                // On the loop, an active channel still has its SMTPClientHandler, which
+                // answers every request written to it (its replies, or the failure that
+                // closed the connection): no write promise is needed. A closed channel
+                // may have lost its handlers: the requests fail here.
+                guard channel.isActive else {
+                    let closed = SMTPError(.connectionClosed, "the relay closed the connection")
+                    for index in requests.indices { exchange.complete(index, .failure(closed)) }
+                    return
+                }
+                for (index, request) in requests.enumerated() {
+                    var request = request
+                    request.exchange = exchange
+                    request.index = index
+                    channel.write(request, promise: nil)
                 }
                 channel.flush()
-                gather(requests.map(\.promise.futureResult)[...], [], continuation)
             }
-        }
-    }
-
-    /// On the event loop: waits for each future in turn, then resumes `continuation` once.
-    private static func gather(
-        _ futures: ArraySlice<EventLoopFuture<[SMTPReply]>>, _ done: [Result<[SMTPReply], SMTPError>],
-        _ continuation: CheckedContinuation<[Result<[SMTPReply], SMTPError>], Never>
-    ) {
-        guard let first = futures.first else {
-            continuation.resume(returning: done)
-            return
-        }
-        first.whenComplete { result in
-            let mapped = result.mapError { $0 as? SMTPError ?? SMTPError(.connectionClosed, "\($0)") }
-            gather(futures.dropFirst(), done + [mapped], continuation)
         }
     }
 }
