@@ -12,16 +12,14 @@ extension QuotedPrintable {
         guard let input = text.baseAddress else { return (0, 0) }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        var o = 0
-        var escaped = 0
-        var column = 0
-        var i = 0
+        var state = State()
         let n = text.count
-        while i < n {
+        while state.i < n {
             // Eight literal bytes, each at a column below 75 (room for a soft break after it);
             // a space among them is followed by a byte of the eight, the last one by byte
             // i + 8, which must be neither CR nor LF if it is a space.
-            if column <= maxLineLength - 9 && i + 8 < n {
+            let i = state.i
+            if state.column <= maxLineLength - 9 && i + 8 < n {
                 let word = UnsafeRawPointer(input + i).loadUnaligned(as: UInt64.self)
                 let below32 = (word &- ones &* 0x20) & ~word & highs
                 let equals = word ^ (ones &* 0x3D)
@@ -31,61 +29,15 @@ extension QuotedPrintable {
                 if below32 | (word & highs) | hasEquals | hasDelete == 0
                     && (word >> 56 != 0x20 || (input[i + 8] != 13 && input[i + 8] != 10))
                 {
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
-                    o += 8
-                    column += 8
-                    i += 8
+                    UnsafeMutableRawPointer(out + state.o).storeBytes(of: word, as: UInt64.self)
+                    state.o += 8
+                    state.column += 8
+                    state.i += 8
                     continue
                 }
             }
-            let b = input[i]
-            if b >= 33 && b <= 126 && b != 61 && column < maxLineLength - 1 {
-                out[o] = b
-                o += 1
-                column += 1
-                i += 1
-                continue
-            }
-            if b == 61 || b >= 127 || (b < 32 && b != 9 && b != 10 && b != 13) { escaped += 1 }
-            if b == 13 || b == 10 {
-                out[o] = 13
-                out[o + 1] = 10
-                o += 2
-                column = 0
-                i += (b == 13 && i + 1 < n && input[i + 1] == 10) ? 2 : 1
-                continue
-            }
-            let nextIsBreak = i + 1 == n || input[i + 1] == 13 || input[i + 1] == 10
-            let literal: Bool
-            switch b {
-            case 33...60, 62...126: literal = true
-            case 32, 9: literal = !nextIsBreak
-            default: literal = false
-            }
-            let width = literal ? 1 : 3
-            let limit = nextIsBreak ? maxLineLength : maxLineLength - 1
-            if column + width > limit {
-                out[o] = UInt8(ascii: "=")
-                out[o + 1] = 13
-                out[o + 2] = 10
-                o += 3
-                column = 0
-            }
-            if literal {
-                out[o] = b
-                o += 1
-            } else {
-                out[o] = UInt8(ascii: "=")
-                out[o + 1] = hexDigit(b >> 4)
-                out[o + 2] = hexDigit(b & 0x0F)
-                o += 3
-            }
-            column += width
-            i += 1
+            encodeByte(input, count: n, to: out, &state)
         }
-        return (o, escaped)
+        return (state.o, state.escaped)
     }
-
-    /// An upper-case hex digit of a value below 16.
-    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : 55 + v }
 }
