@@ -148,20 +148,7 @@ public struct MailComposer: Sendable {
         o = partStart
         writePartHeader(plain: plain, base64: true, boundary: boundary, out: out, at: &o)
         // Line breaks normalised to CRLF first, as a text body's canonical form.
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(body.count + body.count / 40)
-        var i = 0
-        while i < body.count {
-            let b = body[i]
-            if b == 13 || b == 10 {
-                canonical.append(13)
-                canonical.append(10)
-                i += (b == 13 && i + 1 < body.count && body[i + 1] == 10) ? 2 : 1
-            } else {
-                canonical.append(b)
-                i += 1
-            }
-        }
+        let canonical = Base64.canonicalText(body)
         var encoded: [UInt8] = []
         encoded.reserveCapacity(Base64.encodedLength(canonical.count) * 78 / 76 + 4)
         Base64.encode(canonical, lineLength: 76, into: &encoded)

@@ -62,20 +62,7 @@ extension MailMessage {
         out.removeLast(out.count - partStart)
         appendPartHeader(subtype: subtype, encoding: "base64", boundary: boundary, into: &out)
         // Line breaks normalised to CRLF first, as a text body's canonical form.
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(body.count + body.count / 40)
-        var i = 0
-        while i < body.count {
-            let b = body[i]
-            if b == 13 || b == 10 {
-                canonical.append(13)
-                canonical.append(10)
-                i += (b == 13 && i + 1 < body.count && body[i + 1] == 10) ? 2 : 1
-            } else {
-                canonical.append(b)
-                i += 1
-            }
-        }
+        let canonical = Base64.canonicalText(body)
         Base64.encode(canonical, lineLength: 76, into: &out)
     }
 

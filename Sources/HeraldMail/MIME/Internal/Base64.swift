@@ -30,3 +30,25 @@ enum Base64 {
     /// The length of the base64 of `count` bytes, without line breaks.
     static func encodedLength(_ count: Int) -> Int { (count + 2) / 3 * 4 }
 }
+
+extension Base64 {
+    /// `text` with its line breaks (CRLF, LF or CR) as CRLF: a text body's canonical
+    /// form, what a base64 text part encodes.
+    static func canonicalText<Text: RandomAccessCollection<UInt8>>(_ text: Text) -> [UInt8] where Text.Index == Int {
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(text.count + text.count / 40)
+        var i = text.startIndex
+        while i < text.endIndex {
+            let b = text[i]
+            if b == 13 || b == 10 {
+                canonical.append(13)
+                canonical.append(10)
+                i += (b == 13 && i + 1 < text.endIndex && text[i + 1] == 10) ? 2 : 1
+            } else {
+                canonical.append(b)
+                i += 1
+            }
+        }
+        return canonical
+    }
+}
