@@ -50,30 +50,26 @@ struct HeaderWriter {
     /// `raw("Message-ID", sanitizeASCII(id.description))`, the id's bytes copied when they
     /// are printable ASCII (as the stable ids are).
     mutating func messageID(_ id: MessageID) {
-        var value = id.value
-        let copied: Bool = value.withUTF8 { utf8 in
-            guard !utf8.contains(where: { $0 < 32 || $0 >= 127 }) else { return false }
-            bytes.append(contentsOf: "Message-ID: <".utf8)
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: ">"))
-            crlf()
-            return true
-        }
-        if !copied { raw("Message-ID", Self.sanitizeASCII(id.description)) }
+        if !bracketed("Message-ID: <", id.value) { raw("Message-ID", Self.sanitizeASCII(id.description)) }
     }
 
     /// `list("List-Unsubscribe", ["<url>"])` for a URL of printable ASCII, else that call.
     mutating func listUnsubscribe(url: String) {
-        var url = url
-        let copied: Bool = url.withUTF8 { utf8 in
+        if !bracketed("List-Unsubscribe: <", url) { list("List-Unsubscribe", ["<\(url)>"]) }
+    }
+
+    /// Writes `head` (the field name, ": <"), `value` and ">" CRLF when `value` is printable
+    /// ASCII; otherwise writes nothing and returns `false`.
+    private mutating func bracketed(_ head: StaticString, _ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { utf8 in
             guard !utf8.contains(where: { $0 < 32 || $0 >= 127 }) else { return false }
-            bytes.append(contentsOf: "List-Unsubscribe: <".utf8)
+            head.withUTF8Buffer { bytes.append(contentsOf: $0) }
             bytes.append(contentsOf: utf8)
             bytes.append(UInt8(ascii: ">"))
             crlf()
             return true
         }
-        if !copied { list("List-Unsubscribe", ["<\(url)>"]) }
     }
 
     /// `Content-Type: multipart/alternative; boundary="…"`.
