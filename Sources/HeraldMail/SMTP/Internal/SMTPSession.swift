@@ -40,12 +40,21 @@ final class SMTPSession: Sendable {
     /// condition for ``begin(_:)`` and ``finish(_:thenBegin:)``.
     var pipelines: Bool { usesPipelining }
 
+    /// The event loop of every SMTP client session: one loop of swift-nio's shared group,
+    /// picked once. With every session on one loop, the replies of several sessions are
+    /// read in one wake-up of one thread, and a sending lane's hops go to one thread
+    /// instead of waking a loop per session (`make bench-send`: 112–118 µs of CPU per
+    /// message instead of 129–132 µs, 1.6 context switches per message instead of 2.0).
+    /// The capture relay and the tracking server keep using the whole group.
+    static let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+
     /// Connects, reads the greeting, says EHLO (HELO when EHLO is refused) and
-    /// authenticates when credentials are configured.
+    /// authenticates when credentials are configured. The connection lives on
+    /// ``eventLoop``.
     static func connect(to relay: SMTPRelay, configuration: SMTPPool.Configuration) async throws -> SMTPSession {
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(configuration.timeouts.connect))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
