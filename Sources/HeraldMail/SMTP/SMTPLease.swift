@@ -13,6 +13,11 @@ import Synchronization
 /// from its begin to its outcome. The lease gives its session back when others wait for
 /// one (instead of chaining the next message), and in ``end()``.
 ///
+/// ``chain(thenBegin:advance:)`` is ``finish(thenBegin:)`` carried on by the sessions'
+/// event loop: while the relay accepts and the sender has its next message at once, the
+/// sender's work between two messages runs in a callback on the loop (no hop onto the
+/// sender's task and back per message).
+///
 /// Without PIPELINING (or when the pool is configured not to pipeline), ``begin(_:)``
 /// sends the whole message at once and returns its outcome: nothing is ever begun.
 ///

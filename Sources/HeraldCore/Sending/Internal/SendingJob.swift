@@ -7,7 +7,8 @@ import Logging
 /// domain back after its 4xx (``DomainThrottle``); commits each outcome to the ledger
 /// (group commit) only after the transport reported it, and counts a message in flight
 /// until its outcome is committed. The messages go out through one lane per message that
-/// may be in flight (``Lanes``).
+/// may be in flight (``Lanes``); over a ``ChainingMailSession`` a lane's steady state
+/// runs on its session's thread (``Chain``, ``TickCommitter``).
 struct SendingJob: Sendable {
     /// How a job ended.
     enum Outcome: Sendable {
