@@ -101,6 +101,8 @@ final class TickCommitter: Sendable {
         let store = self.store
         let deliveryID = self.deliveryID
         let run = self.run
+        // Not a stray task: every caller in the group is a lane's chain waiting for its
+        // callback, so the sending job does not end before this task has called back.
         Task {
             do {
                 try await store.applyLedgerUpdates(updates, deliveryID: deliveryID)
