@@ -60,4 +60,74 @@ struct SendingOverlapTests {
             #expect(statistics.envelopesBeforeReply == 0, "\(statistics)")
         }
     }
+
+    @Test("chained on the event loop over a PIPELINING relay: a 550, a 450 and dropped sessions mid-run; the ledger stays right")
+    func chainedWithFailures() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // Prepared by a first server (the relay is chosen once the addresses are known).
+        let (id, ledger) = try await withSendingHerald(directory: directory, relayPort: 1) { client in
+            let id = try await CraftedAudience.load(into: client, databasePath: directory.databasePath)
+            try await client.prepareUntilReady(id)
+            return (id, try await client.allMessages(id, statuses: []))
+        }
+        #expect(ledger.count == Int(CraftedAudience.toDeliver))
+        // Refused in the middle of the run, when the lanes chain.
+        let unknown = ledger[13].address
+        let deferred = ledger[21].address
+        let outbox = directory.path + "/outbox"
+        let relay = try await CaptureRelay.start(
+            configuration: CaptureRelay.Configuration(
+                directory: outbox,
+                recipientResponses: [
+                    unknown: .reply(code: 550, text: "5.1.1 no such user"), deferred: .reply(code: 450, text: "4.2.0 try later"),
+                ],
+                closeAfterMessages: 5
+            ),
+            logger: quietLogger
+        )
+        defer { Task { await relay.shutdown() } }
+        var configuration = HeraldServer.Configuration(
+            grpcAddress: "127.0.0.1:0", shutdownGracePeriod: .seconds(1), databasePath: directory.databasePath
+        )
+        configuration.smtpRelays = ["127.0.0.1:\(relay.port)"]
+        configuration.smtp.maxPerDomain = 16
+        configuration.sending = SendingEngine.Configuration(
+            maxInFlight: 4, maxPerDomain: 16, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50),
+            domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50), batchSize: 40
+        )
+        try await withHerald(configuration: configuration) { client in
+            var send = Herald_V1_SendDeliveryRequest()
+            send.deliveryId = id
+            _ = try await client.call(Herald_V1_DeliveryService.sendDelivery, send)
+            let progress = try await client.watchSending(id)
+            for message in progress {
+                #expect(message.sent + message.failed + message.pending + message.cancelled == CraftedAudience.toDeliver)
+            }
+            #expect(progress.last?.state == .completed)
+            let rows = try await client.allMessages(id, statuses: [])
+            let byAddress = Dictionary(uniqueKeysWithValues: rows.map { ($0.address, $0) })
+            #expect(byAddress[unknown]?.status == .failed && byAddress[unknown]?.failureReason == .userUnknown)
+            #expect(byAddress[deferred]?.status == .failed && byAddress[deferred]?.failureReason == .transientExhausted)
+            #expect(byAddress[deferred]?.attempts == 3)
+            let others = rows.filter { $0.address != unknown && $0.address != deferred }
+            #expect(others.allSatisfy { $0.status == .sent && $0.attempts == 1 }, "\(others.filter { $0.status != .sent || $0.attempts != 1 })")
+            // Every accepted message reached the relay exactly once.
+            let statistics = relay.statistics
+            #expect(statistics.messages == others.count, "\(statistics)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.hasSuffix(".eml") }
+            #expect(files.count == others.count)
+            var recipients: [String: Int] = [:]
+            for file in files {
+                let text = try String(contentsOfFile: outbox + "/" + file, encoding: .utf8)
+                for line in text.components(separatedBy: "\r\n") where line.hasPrefix("X-Herald-Envelope-To: <") {
+                    recipients[String(line.dropFirst("X-Herald-Envelope-To: <".count).dropLast()), default: 0] += 1
+                }
+            }
+            #expect(recipients.count == others.count && recipients.values.allSatisfy { $0 == 1 }, "\(recipients)")
+            // The relay dropped each session after 5 messages: the lanes went on on new ones.
+            #expect(statistics.connections >= others.count / 5, "\(statistics)")
+            #expect(statistics.envelopesBeforeReply > 0, "the overlap is in use: \(statistics)")
+        }
+    }
 }

@@ -27,6 +27,12 @@ public protocol SendingStore: Sendable {
     /// no longer PENDING are left alone.
     func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws
 
+    /// Applies `updates` as ``applyLedgerUpdates(_:deliveryID:)`` does, synchronously on
+    /// the caller's thread, only when the store can do so at once without waiting for
+    /// another write; returns `false` (nothing applied) otherwise. The default never
+    /// applies anything.
+    func applyLedgerUpdatesIfIdle(_ updates: [LedgerUpdate], deliveryID: String) throws -> Bool
+
     /// How many messages to `address` (compared case-insensitively, ASCII) ended FAILED
     /// with a soft reason (``MessageFailureReason/isSoft``) at or after `since`, over
     /// every delivery.
@@ -43,4 +49,9 @@ public protocol SendingStore: Sendable {
     func listLedger(
         deliveryID: String, statuses: Set<PreparedMessage.Status>?, after: String?, limit: Int
     ) async throws -> Page<LedgerEntry>
+}
+
+extension SendingStore {
+    /// Never applies anything: the store commits only asynchronously.
+    public func applyLedgerUpdatesIfIdle(_ updates: [LedgerUpdate], deliveryID: String) throws -> Bool { false }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One session of an ``SMTPPool`` kept by a sender that sends message after message (a
 /// sending lane), with a two-phase send when the relay offers PIPELINING (RFC 2920):
 /// ``begin(_:)`` sends a message's envelope and DATA and holds its data after the 354;
@@ -10,6 +12,11 @@
 /// holds it, and each message against ``SMTPPool/Configuration/maxSessionsPerDomain``
 /// from its begin to its outcome. The lease gives its session back when others wait for
 /// one (instead of chaining the next message), and in ``end()``.
+///
+/// ``chain(thenBegin:advance:)`` is ``finish(thenBegin:)`` carried on by the sessions'
+/// event loop: while the relay accepts and the sender has its next message at once, the
+/// sender's work between two messages runs in a callback on the loop (no hop onto the
+/// sender's task and back per message).
 ///
 /// Without PIPELINING (or when the pool is configured not to pipeline), ``begin(_:)``
 /// sends the whole message at once and returns its outcome: nothing is ever begun.
@@ -88,6 +95,88 @@ public struct SMTPLease: Sendable {
             if pool.reserveOnSession(domain: domain, chained: true) { chained = (next, domain) }
         }
         let (result, beginning) = await session.finish(current.message, thenBegin: chained?.message)
+        return await finished(current.domain, chained, result, beginning)
+    }
+
+    /// What ``chain(thenBegin:advance:)`` ended with.
+    public enum ChainEnd: Sendable {
+        /// The chain ended on an exchange that was not the steady state (or could not
+        /// start): the outcome of the message begun before it and what became of the
+        /// next one, as ``SMTPLease/finish(thenBegin:)`` returns them.
+        case finished(outcome: DeliveryOutcome, next: Beginning?)
+        /// The chain ended with `advance` giving no message, or one the session could
+        /// not take now (`declined`: begin or finish with it as usual): the last message
+        /// chained is begun.
+        case handedBack(declined: OutgoingMessage?)
+    }
+
+    /// ``finish(thenBegin:)`` driven from the session's event loop while the relay
+    /// accepts: each time the begun message is accepted (2xx) and the next one is ready
+    /// for its data, `advance` is called on the event loop with the accepted reply and
+    /// calls back (there or on any thread) with the message to begin after it, or `nil`;
+    /// the begun message's data and that message's envelope then go out in one write,
+    /// with no hop onto another thread. The caller records each accepted message's
+    /// outcome in `advance` before calling back, so at most one message of the session
+    /// is accepted and not recorded, as with ``finish(thenBegin:)``.
+    ///
+    /// Returns ``ChainEnd/finished(outcome:next:)`` for the message the chain could not
+    /// take further (refused, failed, connection lost, not pipelining), and
+    /// ``ChainEnd/handedBack(declined:)`` when `advance` ended it: the message it began
+    /// last is then begun. `advance` runs on the event loop: keep it short.
+    public mutating func chain(
+        thenBegin next: OutgoingMessage,
+        advance: @escaping @Sendable (_ accepted: SMTPReply, _ then: @escaping @Sendable (OutgoingMessage?) -> Void) -> Void
+    ) async -> ChainEnd {
+        let domain = next.recipientDomain
+        guard let current = begun, let session, session.isActive, pool.reserveOnSession(domain: domain, chained: true) else {
+            let (outcome, beginning) = await finish(thenBegin: next)
+            return .finished(outcome: outcome, next: beginning)
+        }
+        begun = nil
+        let pool = self.pool
+        let declined = DeclinedMessage()
+        let end = await session.chain(
+            current.message, domain: current.domain, thenBegin: SMTPSession.Chained(message: next, domain: domain)
+        ) { accepted, acceptedDomain, _, then in
+            _ = pool.releaseDomain(acceptedDomain)
+            advance(accepted) { following in
+                guard let following else { return then(nil) }
+                let followingDomain = following.recipientDomain
+                guard session.isActive, pool.reserveOnSession(domain: followingDomain, chained: true) else {
+                    declined.message.withLock { $0 = following }
+                    return then(nil)
+                }
+                then(SMTPSession.Chained(message: following, domain: followingDomain))
+            }
+        }
+        switch end {
+        case .finished(let result, let beginning, let finishedDomain, let chained):
+            let (outcome, nextBeginning) = await finished(finishedDomain, (chained.message, chained.domain), result, beginning)
+            return .finished(outcome: outcome, next: nextBeginning)
+        case .handedBack(let held, let chained):
+            begun = (held, chained.domain)
+            return .handedBack(declined: declined.message.withLock { $0 })
+        }
+    }
+
+    /// Runs `body` on the event loop of the pool's sessions, after what the loop is doing
+    /// now (the replies it reads in this wake-up): a chain's sender commits the messages
+    /// accepted in one wake-up as one group there.
+    public static func schedule(_ body: @escaping @Sendable () -> Void) {
+        SMTPSession.eventLoop.execute(body)
+    }
+
+    /// The message a chain's `advance` gave and the session could not take.
+    private final class DeclinedMessage: Sendable {
+        let message = Mutex<OutgoingMessage?>(nil)
+    }
+
+    /// After ``SMTPSession/finish(_:thenBegin:)``: the domain counts and the session
+    /// given back or kept; the finished message's outcome and what became of the next.
+    private mutating func finished(
+        _ currentDomain: String, _ chained: (message: OutgoingMessage, domain: String)?,
+        _ result: (DeliveryOutcome, SMTPSession.After), _ beginning: SMTPSession.Beginning?
+    ) async -> (outcome: DeliveryOutcome, next: Beginning?) {
         let (outcome, after) = result
         if after != .reusable {
             self.session = nil
@@ -95,13 +184,13 @@ public struct SMTPLease: Sendable {
         guard let chained, let beginning else {
             if let chained { _ = pool.releaseDomain(chained.domain) }
             // Not chained: give the session back if others wait for one.
-            if pool.releaseDomain(current.domain, yielding: self.session) {
+            if pool.releaseDomain(currentDomain, yielding: self.session) {
                 self.session = nil
                 holdsSlot = false
             }
             return (outcome, nil)
         }
-        _ = pool.releaseDomain(current.domain)
+        _ = pool.releaseDomain(currentDomain)
         switch beginning {
         case .ready(let next):
             begun = (next, chained.domain)

@@ -7,7 +7,8 @@ import Logging
 /// domain back after its 4xx (``DomainThrottle``); commits each outcome to the ledger
 /// (group commit) only after the transport reported it, and counts a message in flight
 /// until its outcome is committed. The messages go out through one lane per message that
-/// may be in flight (``Lanes``).
+/// may be in flight (``Lanes``); over a ``ChainingMailSession`` a lane's steady state
+/// runs on its session's thread (``Chain``, ``TickCommitter``).
 struct SendingJob: Sendable {
     /// How a job ended.
     enum Outcome: Sendable {
@@ -78,18 +79,19 @@ struct SendingJob: Sendable {
         )
         // One task per message that may be in flight, each taking the next message as soon
         // as its previous one is committed: no task per message, no hand-off to a loop.
+        let commits = TickCommitter(store: store, deliveryID: delivery.id, run: run)
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<configuration.maxInFlight {
-                group.addTask { await runLane(lanes, committer: committer) }
+                group.addTask { await runLane(lanes, committer: committer, commits: commits) }
             }
         }
         return lanes.state.withLock { $0.outcome } ?? .stopped
     }
 
     /// One lane: takes the next message the shared state allows, sends it, settles it.
-    private func runLane(_ lanes: Lanes, committer: LedgerCommitter) async {
+    private func runLane(_ lanes: Lanes, committer: LedgerCommitter, commits: TickCommitter) async {
         if let sessions = transport as? any SessionMailTransport {
-            await runSessionLane(lanes, session: sessions.makeSession(), committer: committer)
+            await runSessionLane(lanes, session: sessions.makeSession(), committer: committer, commits: commits)
             return
         }
         let clock = ContinuousClock()
@@ -109,40 +111,76 @@ struct SendingJob: Sendable {
     /// while k+1 waits for its data, and k+1 is finished only then, so at most one
     /// message of the lane is accepted by the relay and not committed. A begun message
     /// is in flight; a stop drops it undelivered (it stays PENDING).
-    private func runSessionLane(_ lanes: Lanes, session initial: any MailSession, committer: LedgerCommitter) async {
+    ///
+    /// Over a ``ChainingMailSession`` the steady state (k accepted, k+1 begun, k+2 at
+    /// hand) runs on the session's thread (``Chain``); the lane goes on here from where
+    /// the chain ended.
+    private func runSessionLane(
+        _ lanes: Lanes, session initial: any MailSession, committer: LedgerCommitter, commits: TickCommitter
+    ) async {
         var session = initial
         let clock = ContinuousClock()
         var begun: Work?
+        // A message taken and composed, to begin with the begun one's data.
+        var taken: (work: Work, mail: OutgoingMail)?
         while true {
             if let current = begun {
                 begun = nil
                 if run.stopRequested {
                     await session.abandon()
                     lanes.settle(Completion(), domain: current.domain, at: clock.now)
+                    if let dropped = taken {
+                        taken = nil
+                        lanes.settle(Completion(), domain: dropped.work.domain, at: clock.now)
+                    }
                     continue
                 }
                 // The next message, only if the lane may take one now (no waiting while k is held).
-                var next: Work?
-                var nextMail: OutgoingMail?
-                if case .send(let work, let quarantined)? = lanes.next(at: clock.now, immediately: true) {
+                var next = taken
+                taken = nil
+                if next == nil, case .send(let work, let quarantined)? = lanes.next(at: clock.now, immediately: true) {
                     switch await prepare(work, quarantined: quarantined, committer: committer) {
                     case .settled(let completion):
                         lanes.settle(completion, domain: work.domain, at: clock.now)
                     case .mail(let mail):
-                        next = work
-                        nextMail = mail
+                        next = (work, mail)
                     }
                 }
-                let (outcome, beginning) = await session.finish(thenBegin: nextMail)
-                lanes.settle(await record(outcome, of: current, committer: committer), domain: current.domain, at: clock.now)
-                guard let next, let nextMail else { continue }
+                var finished = current
+                let outcome: SendOutcome
+                let beginning: MailBeginning?
+                if let chained = next, var chaining = session as? any ChainingMailSession {
+                    let schedule: @Sendable (@escaping @Sendable () -> Void) -> Void = { [chaining] in chaining.schedule($0) }
+                    let chain = Chain(self, lanes: lanes, commits: commits, current: current, next: chained, schedule: schedule)
+                    let end = await chaining.chain(thenBegin: chained.mail, advance: chain.advance)
+                    session = chaining
+                    let state = chain.state.withLock { $0 }
+                    if let unsent = state.unsent {
+                        await commitUnsent(unsent.work, unsent.update, committer)
+                        lanes.settle(Completion(), domain: unsent.work.domain, at: clock.now)
+                    }
+                    switch end {
+                    case .handedBack(let declined):
+                        begun = state.current
+                        if declined { taken = state.next }
+                        continue
+                    case .finished(let chainOutcome, let chainBeginning):
+                        finished = state.current
+                        next = state.next
+                        (outcome, beginning) = (chainOutcome, chainBeginning)
+                    }
+                } else {
+                    (outcome, beginning) = await session.finish(thenBegin: next?.mail)
+                }
+                lanes.settle(await record(outcome, of: finished, committer: committer), domain: finished.domain, at: clock.now)
+                guard let next else { continue }
                 switch beginning {
                 case .begun?:
-                    begun = next
+                    begun = next.work
                 case .done(let nextOutcome)?:
-                    lanes.settle(await record(nextOutcome, of: next, committer: committer), domain: next.domain, at: clock.now)
+                    lanes.settle(await record(nextOutcome, of: next.work, committer: committer), domain: next.work.domain, at: clock.now)
                 case nil:
-                    begun = await begin(next, nextMail, on: &session, lanes, committer)
+                    begun = await begin(next.work, next.mail, on: &session, lanes, committer)
                 }
                 continue
             }
@@ -237,48 +275,69 @@ struct SendingJob: Sendable {
 
     /// Renders and composes a message, or commits why it is not sent.
     private func prepare(_ work: Work, quarantined: Bool, committer: LedgerCommitter) async -> Prepared {
-        let entry = work.entry
-        let message = entry.message
-        do {
-            if let validUntil = delivery.schedule.validUntil, now() > validUntil {
-                try await finish(entry, committer, .failed(
-                    sequence: message.sequence, reason: .expired, attempts: entry.attempts,
-                    reply: "not sent before valid_until", time: now()
-                ))
-                return .settled(Completion())
-            }
-            if quarantined {
-                try await finish(entry, committer, .failed(
-                    sequence: message.sequence, reason: .quarantined, attempts: entry.attempts,
-                    reply: "the address was quarantined after the preparation", time: now()
-                ))
-                return .settled(Completion())
-            }
-            guard let profile = work.profile else {
-                try await finish(entry, committer, .failed(
-                    sequence: message.sequence, reason: .other, attempts: entry.attempts, reply: "the profile was deleted",
-                    time: now()
-                ))
-                return .settled(Completion())
-            }
-            let rendered: RenderedMessage
-            do {
-                rendered = try compiled.render(profile, identity: message.identity)
-            } catch {
-                try await finish(entry, committer, .failed(
-                    sequence: message.sequence, reason: .rejectedContent, attempts: entry.attempts, reply: error.reason,
-                    time: now()
-                ))
-                return .settled(Completion())
-            }
-            return .mail(composer.compose(
-                rendered, for: message, of: delivery,
-                unsubscribeURL: options.url(.unsubscribe, trackingID: message.trackingID), date: now()
-            ))
-        } catch {
-            logger.error("cannot record a message's outcome", metadata: metadata(error, sequence: message.sequence))
+        switch compose(work, quarantined: quarantined) {
+        case .mail(let mail):
+            return .mail(mail)
+        case .unsent(let update):
+            await commitUnsent(work, update, committer)
             return .settled(Completion())
         }
+    }
+
+    /// Commits the update of a message settled without sending (``Composed/unsent(_:)``).
+    private func commitUnsent(_ work: Work, _ update: LedgerUpdate, _ committer: LedgerCommitter) async {
+        do {
+            try await finish(work.entry, committer, update)
+        } catch {
+            logger.error("cannot record a message's outcome", metadata: metadata(error, sequence: work.entry.message.sequence))
+        }
+    }
+
+    /// What ``compose(_:quarantined:)`` made of a message.
+    enum Composed: Sendable {
+        /// The message to hand to the transport.
+        case mail(OutgoingMail)
+        /// Not sent (expired, quarantined, no profile, not renderable): the update that
+        /// records why (FAILED).
+        case unsent(LedgerUpdate)
+    }
+
+    /// Renders and composes a message, or tells why it is not sent; synchronous (a
+    /// chaining lane composes on its session's thread).
+    func compose(_ work: Work, quarantined: Bool) -> Composed {
+        let entry = work.entry
+        let message = entry.message
+        if let validUntil = delivery.schedule.validUntil, now() > validUntil {
+            return .unsent(.failed(
+                sequence: message.sequence, reason: .expired, attempts: entry.attempts,
+                reply: "not sent before valid_until", time: now()
+            ))
+        }
+        if quarantined {
+            return .unsent(.failed(
+                sequence: message.sequence, reason: .quarantined, attempts: entry.attempts,
+                reply: "the address was quarantined after the preparation", time: now()
+            ))
+        }
+        guard let profile = work.profile else {
+            return .unsent(.failed(
+                sequence: message.sequence, reason: .other, attempts: entry.attempts, reply: "the profile was deleted",
+                time: now()
+            ))
+        }
+        let rendered: RenderedMessage
+        do {
+            rendered = try compiled.render(profile, identity: message.identity)
+        } catch {
+            return .unsent(.failed(
+                sequence: message.sequence, reason: .rejectedContent, attempts: entry.attempts, reply: error.reason,
+                time: now()
+            ))
+        }
+        return .mail(composer.compose(
+            rendered, for: message, of: delivery,
+            unsubscribeURL: options.url(.unsubscribe, trackingID: message.trackingID), date: now()
+        ))
     }
 
     /// Commits what the transport said of a message; returns a retry after a 4xx.
@@ -379,7 +438,7 @@ struct SendingJob: Sendable {
         return String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
-    private func metadata(_ error: any Error, sequence: Int? = nil) -> Logger.Metadata {
+    func metadata(_ error: any Error, sequence: Int? = nil) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["herald.delivery.id": "\(delivery.id)", "herald.error": "\(error)"]
         if let sequence { metadata["herald.message.sequence"] = "\(sequence)" }
         return metadata

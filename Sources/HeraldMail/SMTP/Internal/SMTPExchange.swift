@@ -1,6 +1,6 @@
 /// The requests one ``SMTPSession`` submit writes in one event-loop task: each request's
 /// result (its replies, or why it failed) is put in its place, and the caller waiting
-/// for them is resumed once, when the last one is in. No promise per request.
+/// for them is resumed (or its completion called) once, when the last one is in. No promise per request.
 ///
 /// `@unchecked Sendable`: created, completed and read only on the channel's event loop
 /// (the session's submit closure and ``SMTPClientHandler`` run there); it crosses no
@@ -10,13 +10,19 @@ final class SMTPExchange: @unchecked Sendable {
 
     private var results: [Result<[SMTPReply], SMTPError>?]
     private var remaining: Int
-    private let continuation: UnsafeContinuation<Results, Never>
+    private let completion: (Results) -> Void
 
     /// `count` requests; `continuation` is resumed exactly once, after the last result.
-    init(count: Int, continuation: UnsafeContinuation<Results, Never>) {
+    convenience init(count: Int, continuation: UnsafeContinuation<Results, Never>) {
+        self.init(count: count) { continuation.resume(returning: $0) }
+    }
+
+    /// `count` requests; `completion` is called exactly once on the event loop, after the
+    /// last result (a chain of exchanges driven from the loop).
+    init(count: Int, completion: @escaping (Results) -> Void) {
         self.results = Array(repeating: nil, count: count)
         self.remaining = count
-        self.continuation = continuation
+        self.completion = completion
     }
 
     /// Request `index`'s result; the first result of a request is kept.
@@ -25,7 +31,7 @@ final class SMTPExchange: @unchecked Sendable {
         results[index] = result
         remaining -= 1
         if remaining == 0 {
-            continuation.resume(returning: results.compactMap { $0 })
+            completion(results.compactMap { $0 })
         }
     }
 }

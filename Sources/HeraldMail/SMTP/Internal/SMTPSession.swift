@@ -19,7 +19,7 @@ final class SMTPSession: Sendable {
 
     let relay: SMTPRelay
     let extensions: SMTPExtensions
-    private let channel: any Channel
+    let channel: any Channel
     private let usesPipelining: Bool
     private let commandTimeout: TimeAmount
     private let dataTimeout: TimeAmount
@@ -40,12 +40,21 @@ final class SMTPSession: Sendable {
     /// condition for ``begin(_:)`` and ``finish(_:thenBegin:)``.
     var pipelines: Bool { usesPipelining }
 
+    /// The event loop of every SMTP client session: one loop of swift-nio's shared group,
+    /// picked once. With every session on one loop, the replies of several sessions are
+    /// read in one wake-up of one thread, and a sending lane's hops go to one thread
+    /// instead of waking a loop per session (`make bench-send`: 112–118 µs of CPU per
+    /// message instead of 129–132 µs, 1.6 context switches per message instead of 2.0).
+    /// The capture relay and the tracking server keep using the whole group.
+    static let eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+
     /// Connects, reads the greeting, says EHLO (HELO when EHLO is refused) and
-    /// authenticates when credentials are configured.
+    /// authenticates when credentials are configured. The connection lives on
+    /// ``eventLoop``.
     static func connect(to relay: SMTPRelay, configuration: SMTPPool.Configuration) async throws -> SMTPSession {
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(configuration.timeouts.connect))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -210,7 +219,7 @@ final class SMTPSession: Sendable {
     /// delivered: the only way out without delivering is closing the connection (no RSET
     /// in the middle of DATA).
     struct Begun: Sendable {
-        fileprivate let payload: ByteBuffer
+        let payload: ByteBuffer
     }
 
     /// What ``begin(_:)`` (or the `thenBegin` part of ``finish(_:thenBegin:)``) left.
@@ -238,6 +247,15 @@ final class SMTPSession: Sendable {
     /// Writes a begun message's data and ".", and in the same write the envelope and DATA
     /// of `next` (if any); returns the begun message's outcome and what became of `next`.
     func finish(_ begun: Begun, thenBegin next: OutgoingMessage?) async -> (outcome: (DeliveryOutcome, After), next: Beginning?) {
+        let (requests, nextPayload) = finishRequests(begun, thenBegin: next)
+        // One hop onto the event loop (one flush for both requests) and one back.
+        let results = await Self.submit(channel, requests)
+        return await finished(results, nextPayload: nextPayload)
+    }
+
+    /// The requests of ``finish(_:thenBegin:)``: the begun message's data and ".", and
+    /// `next`'s envelope and DATA; and `next`'s payload, held for its ``Begun``.
+    func finishRequests(_ begun: Begun, thenBegin next: OutgoingMessage?) -> ([SMTPClientRequest], ByteBuffer?) {
         let final = SMTPClientRequest(
             bytes: begun.payload, replyCount: 1, timeout: dataTimeout, followUp: nil, followUpTimeout: .zero
         )
@@ -251,8 +269,14 @@ final class SMTPSession: Sendable {
                 bytes: envelope(next), replyCount: 3, timeout: commandTimeout, followUp: nil, followUpTimeout: .zero
             ))
         }
-        // One hop onto the event loop (one flush for both requests) and one back.
-        let results = await Self.submit(channel, requests)
+        return (requests, nextPayload)
+    }
+
+    /// What the results of ``finishRequests(_:thenBegin:)`` mean: the begun message's
+    /// outcome and what became of the next one (RSET or close after a refusal).
+    func finished(
+        _ results: SMTPExchange.Results, nextPayload: ByteBuffer?
+    ) async -> (outcome: (DeliveryOutcome, After), next: Beginning?) {
         let outcome: (DeliveryOutcome, After)
         switch results[0] {
         case .success(let replies):
