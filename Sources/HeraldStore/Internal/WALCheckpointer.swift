@@ -67,6 +67,10 @@ final class WALCheckpointer: Sendable {
     private let logFrames = Atomic<Int>(0)
     /// The log's frames that the last checkpoint had copied into the file.
     private let copiedFrames = Atomic<Int>(0)
+    /// Commits seen by the hook and the frames they wrote to the log, in total (for
+    /// benchmarks: frames per transaction).
+    private let commits = Atomic<Int>(0)
+    private let framesWritten = Atomic<Int>(0)
 
     /// The log size, in frames, from which a commit waits for the checkpoint.
     let maxLogFrames: Int
@@ -117,6 +121,11 @@ final class WALCheckpointer: Sendable {
     /// entirely copied into the file restarts it from its first frame).
     var framesAfterLastCommit: Int { logFrames.load(ordering: .relaxed) }
 
+    /// The commits seen so far and the log frames (pages) they wrote.
+    var commitTotals: (transactions: Int, frames: Int) {
+        (commits.load(ordering: .relaxed), framesWritten.load(ordering: .relaxed))
+    }
+
     /// Waits until the checkpoints scheduled so far have run.
     func waitUntilIdle() {
         queue.sync {}
@@ -138,6 +147,9 @@ final class WALCheckpointer: Sendable {
     private func committed(_ frames: Int32) {
         let frames = Int(frames)
         let previous = logFrames.exchange(frames, ordering: .relaxed)
+        commits.add(1, ordering: .relaxed)
+        // A log started over holds only this commit's frames.
+        framesWritten.add(frames < previous ? frames : frames - previous, ordering: .relaxed)
         // A transaction restarts the log only if it began with the log entirely copied:
         // then all of the log may be new.
         let copied = copiedFrames.load(ordering: .relaxed)
