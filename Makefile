@@ -69,9 +69,11 @@ bench-prepare: build-release
 	$(BIN_RELEASE)/HeraldBenchPrepare $(BENCH_PREPARE_ARGS)
 
 ## The store's cost per sent message on a real SQLite file (release, no gRPC or SMTP):
-## 100,000 SENT updates in group commits of 4 and of 8 from 2 tasks (µs CPU and wall,
-## context switches, bytes written per update, checkpoints, largest log) and the sender's
-## batch reads per message. BENCH_LEDGER_ARGS: [messages] [tasks] [read batch].
+## 100,000 SENT updates in group commits of 2, 4 and 8 from 2 tasks beside 4 earlier SENT
+## deliveries (µs CPU and wall, context switches, bytes written and log frames per
+## transaction, checkpoints, largest log, B-tree pages), the sender's batch reads per
+## message and the pressure query per profile. BENCH_LEDGER_ARGS: [messages] [tasks]
+## [read batch]; HERALD_BENCH_GROUPS, HERALD_BENCH_HISTORY (Benchmarks/ledger/main.swift).
 BENCH_LEDGER_ARGS ?=
 bench-ledger: build-release
 	$(BIN_RELEASE)/HeraldBenchLedger $(BENCH_LEDGER_ARGS)
