@@ -12,11 +12,31 @@ import Darwin
 enum HTMLTextScanner {
     /// Calls `body` with the text of `html` (valid UTF-8); the bytes live only during the call.
     static func withText<R>(fromHTML html: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withText(fromHTML: html, runs: nil) { text, _ in body(text) }
+    }
+
+    /// Calls `body` with the text of `html` (valid UTF-8) and the ranges of that text
+    /// written by long runs of HTML text (at least ``longRun`` bytes between two tags,
+    /// whose visible text is at least ``ChunkCache/minimumCount`` bytes): the chunks
+    /// the composer's quoted-printable encoder starts lines at
+    /// (``QuotedPrintable/encode(_:to:chunks:cache:)``).
+    ///
+    /// The text of such a run is taken from `runs` when another message had the same run,
+    /// else made here (and offered to `runs`): the same bytes either way.
+    static func withText<R>(
+        fromHTML html: UnsafeBufferPointer<UInt8>, runs: ChunkCache<ScratchText.Run>?,
+        _ body: (UnsafeBufferPointer<UInt8>, [Range<Int>]) -> R
+    ) -> R {
         var output = ScratchText(capacity: html.count + 64)
         defer { output.deallocate() }
-        scan(html, into: &output)
-        return body(output.bytes)
+        var chunks: [Range<Int>] = []
+        scan(html, into: &output, runs: runs, chunks: &chunks)
+        return body(output.bytes, chunks)
     }
+
+    /// The shortest run of HTML text whose text is kept in the composer's cache and
+    /// starts a quoted-printable line.
+    static var longRun: Int { 64 }
 
     /// What a tag does to the text (``HTMLText``'s sets, by name).
     enum Kind: Equatable {
@@ -29,7 +49,10 @@ enum HTMLTextScanner {
         case skipped(UInt8)
     }
 
-    private static func scan(_ s: UnsafeBufferPointer<UInt8>, into output: inout ScratchText) {
+    private static func scan(
+        _ s: UnsafeBufferPointer<UInt8>, into output: inout ScratchText, runs: ChunkCache<ScratchText.Run>?,
+        chunks: inout [Range<Int>]
+    ) {
         guard let p = s.baseAddress else { return }
         let n = s.count
         var skipping: UInt8?
@@ -85,13 +108,51 @@ enum HTMLTextScanner {
             let runEnd = memchr(rest, Int32(UInt8(ascii: "<")), n - i).map { UnsafeRawPointer($0) - rest + i } ?? n
             if skipping == nil {
                 let run = UnsafeBufferPointer(start: p + i, count: runEnd - i)
-                if memchr(rest, Int32(UInt8(ascii: "&")), runEnd - i) != nil {
+                if let runs, run.count >= longRun {
+                    appendLongRun(run, into: &output, runs: runs, chunks: &chunks)
+                } else if memchr(rest, Int32(UInt8(ascii: "&")), runEnd - i) != nil {
                     output.append(text: HTMLText.decodeEntities(String(decoding: run, as: UTF8.self)))
                 } else {
                     output.append(utf8: run)
                 }
             }
             i = runEnd
+        }
+    }
+
+    /// A long run of text: its ``ScratchText/Run`` from the cache, or written here; the
+    /// range of its visible text is a chunk when that is long enough.
+    private static func appendLongRun(
+        _ run: UnsafeBufferPointer<UInt8>, into output: inout ScratchText, runs: ChunkCache<ScratchText.Run>,
+        chunks: inout [Range<Int>]
+    ) {
+        var start: Int?
+        switch runs.lookup(run) {
+        case .hit(let cached):
+            start = output.append(run: cached)
+        case .miss(let admit, let fingerprint):
+            output.mark()
+            var leadingSpace = false
+            if let base = run.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), run.count) != nil {
+                var decoded = HTMLText.decodeEntities(String(decoding: run, as: UTF8.self))
+                decoded.withUTF8 { decoded in
+                    leadingSpace = ScratchText.Run.startsWithSpace(decoded)
+                    output.append(utf8: decoded)
+                }
+            } else {
+                leadingSpace = ScratchText.Run.startsWithSpace(run)
+                output.append(utf8: run)
+            }
+            start = output.markedStart
+            if admit {
+                let text = start.map { Array(UnsafeBufferPointer(rebasing: output.bytes[$0...])) } ?? []
+                runs.insert(run, fingerprint: fingerprint, ScratchText.Run(
+                    text: text, leadingSpace: leadingSpace, trailingSpace: output.spacePending
+                ))
+            }
+        }
+        if let start, output.written - start >= ChunkCache<ScratchText.Run>.minimumCount {
+            chunks.append(start..<output.written)
         }
     }
 

@@ -8,6 +8,11 @@ struct ScratchText {
     private var pendingSpace = false
     private var pendingBreaks = 0
     private var linkTextStart: [Int] = []
+    /// Whether ``markedStart`` is set by the next write of a visible character.
+    private var marking = false
+    /// Where the first visible character after ``mark()`` went (after the space or line
+    /// breaks that were pending before it), `nil` before one is written.
+    private(set) var markedStart: Int?
 
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
@@ -20,7 +25,19 @@ struct ScratchText {
     /// The text written so far.
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
-    private mutating func reserve(_ extra: Int) {
+    /// The count of bytes written so far.
+    var written: Int { count }
+
+    /// Whether a space is pending (white space was read after the last visible character).
+    var spacePending: Bool { pendingSpace }
+
+    /// Starts watching for the next visible character: see ``markedStart``.
+    mutating func mark() {
+        marking = true
+        markedStart = nil
+    }
+
+    mutating func reserve(_ extra: Int) {
         guard count + extra > capacity else { return }
         let grown = max(capacity * 2, count + extra)
         let new = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
@@ -124,8 +141,28 @@ struct ScratchText {
         }
     }
 
+    /// Appends what ``append(utf8:)`` of the run would append (the run's text after
+    /// entity decoding, see ``Run``): its leading white space made pending, its visible
+    /// text after what was pending, its trailing white space made pending. Returns where
+    /// the visible text went, or `nil` when it has none.
+    @discardableResult
+    mutating func append(run: Run) -> Int? {
+        if run.leadingSpace { pendingSpace = true }
+        guard !run.text.isEmpty else { return nil }
+        reserve(run.text.count + 2)
+        flushPending()
+        let start = count
+        run.text.withUnsafeBufferPointer { text in
+            guard let source = text.baseAddress else { return }
+            (base + count).update(from: source, count: text.count)
+        }
+        count += run.text.count
+        pendingSpace = run.trailingSpace
+        return start
+    }
+
     /// Unicode white space above ASCII other than the no-break space.
-    private static func isWhitespace(_ value: UInt32) -> Bool {
+    static func isWhitespace(_ value: UInt32) -> Bool {
         // White_Space above ASCII: U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
         // U+202F, U+205F, U+3000; the property decides among the candidates.
         guard value == 0x85 || value == 0x1680 || (value >= 0x2000 && value <= 0x205F) || value == 0x3000 else { return false }
@@ -151,6 +188,10 @@ struct ScratchText {
                 count += 1
             }
             pendingSpace = false
+        }
+        if marking {
+            marking = false
+            markedStart = count
         }
     }
 
