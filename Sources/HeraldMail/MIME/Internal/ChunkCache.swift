@@ -34,6 +34,8 @@ final class ChunkCache<Value: Sendable>: Sendable {
 
     private struct State: Sendable {
         var entries: [UInt64: Entry] = [:]
+        /// The bytes the entries hold (keys and values).
+        var bytes = 0
         /// Fingerprints of chunks seen once.
         var candidates: Set<UInt64> = []
     }
@@ -41,6 +43,9 @@ final class ChunkCache<Value: Sendable>: Sendable {
     /// The most chunks remembered (the first ones win: a delivery's static chunks recur
     /// from its first messages on).
     static var capacity: Int { 512 }
+    /// The most bytes the remembered chunks hold, keys and values (a composer per recent
+    /// delivery is kept: this bounds their memory whatever the templates are).
+    static var byteCapacity: Int { 512 * 1024 }
     /// The most fingerprints of chunks seen once kept (then forgotten all at once).
     static var candidateCapacity: Int { 4_096 }
     /// The shortest chunk worth a lookup.
@@ -66,7 +71,9 @@ final class ChunkCache<Value: Sendable>: Sendable {
                 // Another chunk with the same fingerprint: computed, never remembered.
                 return same ? .hit(entry.value) : .miss(admit: false, fingerprint: fingerprint)
             }
-            guard state.entries.count < Self.capacity else { return .miss(admit: false, fingerprint: fingerprint) }
+            guard state.entries.count < Self.capacity, state.bytes < Self.byteCapacity else {
+                return .miss(admit: false, fingerprint: fingerprint)
+            }
             if state.candidates.remove(fingerprint) != nil { return .miss(admit: true, fingerprint: fingerprint) }
             if state.candidates.count >= Self.candidateCapacity { state.candidates.removeAll(keepingCapacity: true) }
             state.candidates.insert(fingerprint)
@@ -74,12 +81,17 @@ final class ChunkCache<Value: Sendable>: Sendable {
         }
     }
 
-    /// Remembers the value computed for `key` after a lookup that said `admit`.
-    func insert(_ key: UnsafeBufferPointer<UInt8>, fingerprint: UInt64, _ value: Value) {
+    /// Remembers the value computed for `key` after a lookup that said `admit`; `size`
+    /// is the bytes the value holds.
+    func insert(_ key: UnsafeBufferPointer<UInt8>, fingerprint: UInt64, _ value: Value, size: Int) {
+        let cost = key.count + size
+        guard cost <= Self.byteCapacity else { return }
         let entry = Entry(key: Array(key), value: value)
         state.withLock { state in
-            guard state.entries.count < Self.capacity, state.entries[fingerprint] == nil else { return }
+            guard state.entries.count < Self.capacity, state.bytes + cost <= Self.byteCapacity, state.entries[fingerprint] == nil
+            else { return }
             state.entries[fingerprint] = entry
+            state.bytes += cost
         }
     }
 

@@ -56,7 +56,7 @@ enum HTMLTextScanner {
         guard let p = s.baseAddress else { return }
         let n = s.count
         var skipping: UInt8?
-        var linkStack: [String?] = []
+        var linkStack: [Href] = []
         var i = 0
         while i < n {
             if p[i] == UInt8(ascii: "<") {
@@ -82,11 +82,13 @@ enum HTMLTextScanner {
                     skipping = name
                 case .link:
                     if closing {
-                        if let href = linkStack.popLast() ?? nil { output.closeLink(href: href) }
+                        switch linkStack.popLast() {
+                        case .bytes(let range)?: output.closeLink(target: UnsafeBufferPointer(rebasing: s[range]))
+                        case .text(let href)?: output.closeLink(href: href)
+                        case .unusable?, nil: break
+                        }
                     } else {
-                        let href = attribute("href", raw: raw, attributes: attributes).map(HTMLText.decodeEntities)
-                        let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.hasASCIIPrefixIgnoringCase("javascript:") ? nil : $0 }
-                        linkStack.append(usable)
+                        linkStack.append(href(raw: raw, at: i - raw.count - 1, attributes: attributes))
                         output.openLink()
                     }
                 case .image where !closing:
@@ -120,6 +122,44 @@ enum HTMLTextScanner {
         }
     }
 
+    /// The target of an open link, kept until its end tag.
+    private enum Href {
+        /// No `href`, or one that is not kept (empty, `#…`, `javascript:`).
+        case unusable
+        /// The bytes of the HTML at this range (an ASCII value without entities).
+        case bytes(Range<Int>)
+        /// The value with its entities decoded.
+        case text(String)
+    }
+
+    /// The target of the link tag `raw`, which starts at `start` in the HTML: an ASCII
+    /// value without `&` stays a range of the HTML's bytes.
+    private static func href(raw: UnsafeBufferPointer<UInt8>, at start: Int, attributes: Int?) -> Href {
+        if let attributes, let range = attributeRange("href", raw: raw, attributes: attributes) {
+            let value = UnsafeBufferPointer(rebasing: raw[range])
+            if !value.contains(UInt8(ascii: "&")) {
+                guard let first = value.first, first != UInt8(ascii: "#"), !hasJavaScriptPrefix(value) else { return .unusable }
+                return .bytes((start + range.lowerBound)..<(start + range.upperBound))
+            }
+        }
+        let href = attribute("href", raw: raw, attributes: attributes).map(HTMLText.decodeEntities)
+        guard let href, !(href.isEmpty || href.hasPrefix("#") || href.hasASCIIPrefixIgnoringCase("javascript:")) else { return .unusable }
+        return .text(href)
+    }
+
+    /// Whether ASCII bytes start with `javascript:`, ignoring case.
+    private static func hasJavaScriptPrefix(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        let prefix: StaticString = "javascript:"
+        guard value.count >= prefix.utf8CodeUnitCount else { return false }
+        return prefix.withUTF8Buffer { expected in
+            for k in 0..<expected.count {
+                let b = value[k]
+                if (b >= 65 && b <= 90 ? b + 32 : b) != expected[k] { return false }
+            }
+            return true
+        }
+    }
+
     /// A long run of text: its ``ScratchText/Run`` from the cache, or written here; the
     /// range of its visible text is a chunk when that is long enough.
     private static func appendLongRun(
@@ -148,7 +188,7 @@ enum HTMLTextScanner {
                 let text = start.map { Array(UnsafeBufferPointer(rebasing: output.bytes[$0...])) } ?? []
                 runs.insert(run, fingerprint: fingerprint, ScratchText.Run(
                     text: text, leadingSpace: leadingSpace, trailingSpace: output.spacePending
-                ))
+                ), size: text.count)
             }
         }
         if let start, output.written - start >= ChunkCache<ScratchText.Run>.minimumCount {
@@ -185,6 +225,13 @@ enum HTMLTextScanner {
             startsTag = false
         }
         guard startsTag else { return nil }
+        // The first ">" when no quote comes before it (found with memchr), else the loop.
+        let rest = UnsafeRawPointer(p + from)
+        guard let found = memchr(rest, Int32(UInt8(ascii: ">")), n - from) else { return nil }
+        let gt = UnsafeRawPointer(found) - rest
+        if memchr(rest, Int32(UInt8(ascii: "\"")), gt) == nil && memchr(rest, Int32(UInt8(ascii: "'")), gt) == nil {
+            return from + gt
+        }
         var quote: UInt8 = 0
         var i = from
         while i < n {
@@ -248,8 +295,16 @@ enum HTMLTextScanner {
         guard let attributes else {
             return HTMLText.Tag.parse(ArraySlice(raw)).attribute(String(describing: wanted))
         }
+        return attributeRange(wanted, raw: raw, attributes: attributes).map {
+            String(decoding: UnsafeBufferPointer(rebasing: raw[$0]), as: UTF8.self)
+        }
+    }
+
+    /// Where the value of an attribute of the plain ASCII tag `raw` (attributes from
+    /// `attributes` on) is in `raw`, spaces trimmed, as ``HTMLText/Tag`` reads it.
+    private static func attributeRange(_ wanted: StaticString, raw: UnsafeBufferPointer<UInt8>, attributes: Int) -> Range<Int>? {
         func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 10 || b == 13 }
-        return wanted.withUTF8Buffer { wanted -> String? in
+        return wanted.withUTF8Buffer { wanted -> Range<Int>? in
             var i = attributes
             let n = raw.count
             while i < n {
@@ -289,7 +344,7 @@ enum HTMLTextScanner {
                     // Spaces trimmed (ASCII here: a space byte is a space character).
                     while valueStart < valueEnd && raw[valueStart] == 32 { valueStart += 1 }
                     while valueEnd > valueStart && raw[valueEnd - 1] == 32 { valueEnd -= 1 }
-                    return String(decoding: UnsafeBufferPointer(rebasing: raw[valueStart..<valueEnd]), as: UTF8.self)
+                    return valueStart..<valueEnd
                 }
                 if i == nameStart { i += 1 }
             }

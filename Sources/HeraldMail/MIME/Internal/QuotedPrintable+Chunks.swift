@@ -73,7 +73,7 @@ extension QuotedPrintable {
                     cache.insert(key, fingerprint: fingerprint, Chunk(
                         encoded: encoded, consumed: state.i - chunk.lowerBound, column: state.column,
                         escaped: state.escaped - start.escaped
-                    ))
+                    ), size: encoded.count)
                 }
             case nil:
                 encode(input, count: n, to: out, &state, until: stop)

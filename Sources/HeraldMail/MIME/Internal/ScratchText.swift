@@ -206,34 +206,17 @@ struct ScratchText {
     }
 
     mutating func closeLink(href: String) {
-        let offset = min(linkTextStart.popLast() ?? count, count)
         var href = href
+        href.withUTF8 { closeLink(target: $0) }
+    }
+
+    /// ``closeLink(href:)`` with the target's UTF-8 bytes.
+    mutating func closeLink(target: UnsafeBufferPointer<UInt8>) {
+        let offset = min(linkTextStart.popLast() ?? count, count)
         // ASCII text and target (the common case): compared and written as bytes (for
         // ASCII, `String` equality is byte equality).
-        let done = href.withUTF8 { target -> Bool in
-            let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
-            guard !target.contains(where: { $0 >= 0x80 }), !text.contains(where: { $0 >= 0x80 }) else { return false }
-            var start = 0
-            var end = text.count
-            while start < end, text[start] == 0x20 || (0x09...0x0D).contains(text[start]) { start += 1 }
-            while end > start, text[end - 1] == 0x20 || (0x09...0x0D).contains(text[end - 1]) { end -= 1 }
-            let linkText = UnsafeBufferPointer(rebasing: text[start..<end])
-            if linkText.elementsEqual(target) { return true }
-            if target.count == 7 + linkText.count && "mailto:".utf8.elementsEqual(target[0..<7])
-                && linkText.elementsEqual(target[7...])
-            {
-                return true
-            }
-            if linkText.isEmpty {
-                append(utf8: target)
-            } else {
-                Self.openBracket.withUnsafeBufferPointer { append(utf8: $0) }
-                append(utf8: target)
-                Self.closeBracket.withUnsafeBufferPointer { append(utf8: $0) }
-            }
-            return true
-        }
-        if done { return }
+        if closeASCIILink(textFrom: offset, target: target) { return }
+        let href = String(decoding: target, as: UTF8.self)
         let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
         var linkText = String(decoding: text, as: UTF8.self).trimmingCharacters()
         if !text.contains(where: { $0 >= 0x80 }) {
@@ -246,6 +229,33 @@ struct ScratchText {
         }
         if linkText == href || "mailto:" + linkText == href { return }
         append(text: linkText.isEmpty ? href : " [\(href)]")
+    }
+
+    /// ``closeLink(target:)`` when the link text (from `offset`) and the target are
+    /// ASCII: compared and written as bytes (for ASCII, `String` equality is byte
+    /// equality). False (nothing done) otherwise.
+    private mutating func closeASCIILink(textFrom offset: Int, target: UnsafeBufferPointer<UInt8>) -> Bool {
+        let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
+        guard !target.contains(where: { $0 >= 0x80 }), !text.contains(where: { $0 >= 0x80 }) else { return false }
+        var start = 0
+        var end = text.count
+        while start < end, text[start] == 0x20 || (0x09...0x0D).contains(text[start]) { start += 1 }
+        while end > start, text[end - 1] == 0x20 || (0x09...0x0D).contains(text[end - 1]) { end -= 1 }
+        let linkText = UnsafeBufferPointer(rebasing: text[start..<end])
+        if linkText.elementsEqual(target) { return true }
+        if target.count == 7 + linkText.count && "mailto:".utf8.elementsEqual(target[0..<7])
+            && linkText.elementsEqual(target[7...])
+        {
+            return true
+        }
+        if linkText.isEmpty {
+            append(utf8: target)
+        } else {
+            Self.openBracket.withUnsafeBufferPointer { append(utf8: $0) }
+            append(utf8: target)
+            Self.closeBracket.withUnsafeBufferPointer { append(utf8: $0) }
+        }
+        return true
     }
 
     private static let openBracket: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: "[")]
