@@ -100,7 +100,7 @@ public struct MailComposer: Sendable {
 
     private func write(
         to: MailAddress, subject: String, html: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>,
-        textChunks chunks: [Range<Int>], messageID: MessageID, date: Date, listUnsubscribe: ListUnsubscribe?
+        textChunks chunks: [QuotedPrintable.ChunkRange], messageID: MessageID, date: Date, listUnsubscribe: ListUnsubscribe?
     ) -> [UInt8] {
         let boundary = Self.boundary(messageID: messageID, subject: subject)
         let storage = storage
@@ -148,7 +148,9 @@ public struct MailComposer: Sendable {
                     at: &o
                 )
                 Self.writePart(
-                    html, plain: false, chunks: QuotedPrintable.HTMLPieces(html), cache: storage.htmlChunks, boundary: boundary,
+                    html, plain: false,
+                    chunks: QuotedPrintable.HTMLPieces(html).lazy.map { QuotedPrintable.ChunkRange(range: $0, known: nil) },
+                    cache: storage.htmlChunks, boundary: boundary,
                     out: out, at: &o
                 )
                 Self.closingStart.withUnsafeBufferPointer { put($0) }
@@ -173,7 +175,7 @@ public struct MailComposer: Sendable {
     /// (``QuotedPrintable/encode(_:to:chunks:cache:)``), counting on the way what decides
     /// between the two; base64 instead when that is shorter.
     private static func writePart(
-        _ body: UnsafeBufferPointer<UInt8>, plain: Bool, chunks: some Sequence<Range<Int>>,
+        _ body: UnsafeBufferPointer<UInt8>, plain: Bool, chunks: some Sequence<QuotedPrintable.ChunkRange>,
         cache: ChunkCache<QuotedPrintable.Chunk>?, boundary: UnsafeBufferPointer<UInt8>, out: UnsafeMutablePointer<UInt8>,
         at o: inout Int
     ) {

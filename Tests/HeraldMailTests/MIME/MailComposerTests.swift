@@ -188,6 +188,7 @@ struct MailComposerTests {
     func htmlTextScannerWithRuns() {
         var rng = SeededGenerator(state: 271)
         let runs = ChunkCache<ScratchText.Run>()
+        var knownChunks = 0
         let pieces = (0..<40).map { _ in Self.text(Self.fragments + Self.words, count: 12, separator: "", using: &rng) }
         for _ in 0..<3_000 {
             // Recurring pieces (the cache hits) and random ones.
@@ -198,13 +199,22 @@ struct MailComposerTests {
             let (scanned, chunks) = html.withUTF8 { HTMLTextScanner.withText(fromHTML: $0, runs: runs) { (Array($0), $1) } }
             #expect(scanned == expected, "\(html.debugDescription)")
             var previous = 0
-            for chunk in chunks {
+            for item in chunks {
+                let chunk = item.range
                 #expect(chunk.lowerBound >= previous && chunk.upperBound <= scanned.count && chunk.count >= ChunkCache<ScratchText.Run>.minimumCount)
                 // A chunk starts with a visible character (never a line break or white space).
                 #expect(scanned[chunk.lowerBound] != 10 && scanned[chunk.lowerBound] != 13)
+                // A remembered run's encoding is that of the chunk's bytes.
+                if let known = item.known {
+                    let expected = scanned[chunk].withUnsafeBufferPointer { QuotedPrintable.chunk(of: $0) }
+                    #expect(known.encoded == expected?.encoded && known.consumed == expected?.consumed)
+                    #expect(known.column == expected?.column && known.escaped == expected?.escaped)
+                    knownChunks += 1
+                }
                 previous = chunk.upperBound
             }
         }
+        #expect(knownChunks > 100)
     }
 
     @Test("Quoted-printable with chunks: the same content, escaped count and line rules, cached or not")

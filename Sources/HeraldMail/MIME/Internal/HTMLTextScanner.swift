@@ -16,7 +16,8 @@ enum HTMLTextScanner {
     }
 
     /// Calls `body` with the text of `html` (valid UTF-8) and the ranges of that text
-    /// written by long runs of HTML text (at least ``longRun`` bytes between two tags,
+    /// (with their quoted-printable encoding when the run was remembered) written by
+    /// long runs of HTML text (at least ``longRun`` bytes between two tags,
     /// whose visible text is at least ``ChunkCache/minimumCount`` bytes): the chunks
     /// the composer's quoted-printable encoder starts lines at
     /// (``QuotedPrintable/encode(_:to:chunks:cache:)``).
@@ -25,11 +26,11 @@ enum HTMLTextScanner {
     /// else made here (and offered to `runs`): the same bytes either way.
     static func withText<R>(
         fromHTML html: UnsafeBufferPointer<UInt8>, runs: ChunkCache<ScratchText.Run>?,
-        _ body: (UnsafeBufferPointer<UInt8>, [Range<Int>]) -> R
+        _ body: (UnsafeBufferPointer<UInt8>, [QuotedPrintable.ChunkRange]) -> R
     ) -> R {
         var output = ScratchText(capacity: html.count + 64)
         defer { output.deallocate() }
-        var chunks: [Range<Int>] = []
+        var chunks: [QuotedPrintable.ChunkRange] = []
         scan(html, into: &output, runs: runs, chunks: &chunks)
         return body(output.bytes, chunks)
     }
@@ -51,7 +52,7 @@ enum HTMLTextScanner {
 
     private static func scan(
         _ s: UnsafeBufferPointer<UInt8>, into output: inout ScratchText, runs: ChunkCache<ScratchText.Run>?,
-        chunks: inout [Range<Int>]
+        chunks: inout [QuotedPrintable.ChunkRange]
     ) {
         guard let p = s.baseAddress else { return }
         let n = s.count
@@ -164,12 +165,14 @@ enum HTMLTextScanner {
     /// range of its visible text is a chunk when that is long enough.
     private static func appendLongRun(
         _ run: UnsafeBufferPointer<UInt8>, into output: inout ScratchText, runs: ChunkCache<ScratchText.Run>,
-        chunks: inout [Range<Int>]
+        chunks: inout [QuotedPrintable.ChunkRange]
     ) {
         var start: Int?
+        var known: QuotedPrintable.Chunk?
         switch runs.lookup(run) {
         case .hit(let cached):
             start = output.append(run: cached)
+            known = cached.encoded
         case .miss(let admit, let fingerprint):
             output.mark()
             var leadingSpace = false
@@ -186,13 +189,13 @@ enum HTMLTextScanner {
             start = output.markedStart
             if admit {
                 let text = start.map { Array(UnsafeBufferPointer(rebasing: output.bytes[$0...])) } ?? []
-                runs.insert(run, fingerprint: fingerprint, ScratchText.Run(
-                    text: text, leadingSpace: leadingSpace, trailingSpace: output.spacePending
-                ), size: text.count)
+                let remembered = ScratchText.Run(text: text, leadingSpace: leadingSpace, trailingSpace: output.spacePending)
+                runs.insert(run, fingerprint: fingerprint, remembered, size: text.count + (remembered.encoded?.encoded.count ?? 0))
+                known = remembered.encoded
             }
         }
         if let start, output.written - start >= ChunkCache<ScratchText.Run>.minimumCount {
-            chunks.append(start..<output.written)
+            chunks.append(QuotedPrintable.ChunkRange(range: start..<output.written, known: known))
         }
     }
 

@@ -19,6 +19,27 @@ extension QuotedPrintable {
         let escaped: Int
     }
 
+    /// A chunk of a body, and its encoding when the caller already has it.
+    struct ChunkRange {
+        /// Where the chunk is in the body.
+        var range: Range<Int>
+        /// ``chunk(of:)`` of those bytes, if known.
+        var known: Chunk?
+    }
+
+    /// What ``encode(_:to:chunks:cache:)`` encodes of `bytes` as a chunk (from column 0,
+    /// up to its last byte), for bytes of at least ``ChunkCache/minimumCount``.
+    static func chunk(of bytes: UnsafeBufferPointer<UInt8>) -> Chunk? {
+        guard let input = bytes.baseAddress, bytes.count >= 2 else { return nil }
+        var state = State()
+        let encoded = [UInt8](unsafeUninitializedCapacity: maxEncodedLength(bytes.count)) { buffer, initialized in
+            guard let out = buffer.baseAddress else { return }
+            encode(input, count: bytes.count, to: out, &state, until: bytes.count - 1)
+            initialized = state.o
+        }
+        return Chunk(encoded: encoded, consumed: state.i, column: state.column, escaped: state.escaped)
+    }
+
     /// The most bytes ``encode(_:to:chunks:cache:)`` writes for `count` input bytes:
     /// ``maxEncodedLength(_:)`` and a soft break before each chunk (chunks are at least
     /// ``ChunkCache/minimumCount`` bytes long).
@@ -40,10 +61,20 @@ extension QuotedPrintable {
         _ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, chunks: some Sequence<Range<Int>>,
         cache: ChunkCache<Chunk>?
     ) -> (written: Int, escaped: Int) {
+        encode(text, to: out, chunks: chunks.lazy.map { ChunkRange(range: $0, known: nil) }, cache: cache)
+    }
+
+    /// ``encode(_:to:chunks:cache:)`` with chunks whose encoding may be known already
+    /// (then used as a cache hit would be).
+    static func encode(
+        _ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>, chunks: some Sequence<ChunkRange>,
+        cache: ChunkCache<Chunk>?
+    ) -> (written: Int, escaped: Int) {
         guard let input = text.baseAddress else { return (0, 0) }
         let n = text.count
         var state = State()
-        for chunk in chunks {
+        for item in chunks {
+            let chunk = item.range
             encode(input, count: n, to: out, &state, until: chunk.lowerBound)
             guard state.i == chunk.lowerBound, chunk.count >= ChunkCache<Chunk>.minimumCount, chunk.upperBound <= n else { continue }
             if state.column > 0 {
@@ -55,7 +86,7 @@ extension QuotedPrintable {
             }
             let stop = chunk.upperBound - 1
             let key = UnsafeBufferPointer(start: input + chunk.lowerBound, count: chunk.count)
-            switch cache?.lookup(key) {
+            switch item.known.map(ChunkCache<Chunk>.Lookup.hit) ?? cache?.lookup(key) {
             case .hit(let cached)?:
                 cached.encoded.withUnsafeBufferPointer { encoded in
                     guard let base = encoded.baseAddress else { return }

@@ -14,6 +14,18 @@ extension ScratchText {
         let leadingSpace: Bool
         /// Whether the run ends with white space.
         let trailingSpace: Bool
+        /// The quoted-printable encoding of ``text`` when it is a chunk of the text part
+        /// (at least ``ChunkCache/minimumCount`` bytes): the text part's encoder takes it
+        /// instead of looking the same bytes up again.
+        let encoded: QuotedPrintable.Chunk?
+
+        init(text: [UInt8], leadingSpace: Bool, trailingSpace: Bool) {
+            self.text = text
+            self.leadingSpace = leadingSpace
+            self.trailingSpace = trailingSpace
+            encoded = text.count >= ChunkCache<QuotedPrintable.Chunk>.minimumCount
+                ? text.withUnsafeBufferPointer { QuotedPrintable.chunk(of: $0) } : nil
+        }
 
         /// Whether the text `bytes` (valid UTF-8) starts with white space as
         /// ``ScratchText/append(utf8:)`` reads it.
