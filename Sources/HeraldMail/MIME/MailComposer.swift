@@ -1,4 +1,5 @@
 public import struct Foundation.Date
+import Synchronization
 
 /// Writes the RFC 5322 messages of one sender: ``MailMessage/rendered()``'s bytes, with the
 /// fields that are the same in every message (`From`, `Reply-To`, the extra headers)
@@ -41,6 +42,21 @@ public struct MailComposer: Sendable {
         let htmlChunks = ChunkCache<QuotedPrintable.Chunk>()
         /// The quoted-printable encodings of the chunks of the text parts derived from HTML.
         let textChunks = ChunkCache<QuotedPrintable.Chunk>()
+        /// The last `Date` field written and its second (messages composed in the same
+        /// second share it).
+        let lastDate = Mutex<(second: Int64, field: [UInt8])?>(nil)
+
+        /// The `Date` field of `date`: the same bytes as ``HeaderWriter/date(_:)``, which
+        /// depend on the whole second alone.
+        func dateField(_ date: Date) -> [UInt8] {
+            let second = Int64(date.timeIntervalSince1970.rounded(.down))
+            if let last = lastDate.withLock({ $0 }), last.second == second { return last.field }
+            var writer = HeaderWriter(capacity: 48)
+            writer.date(date)
+            let field = writer.bytes
+            lastDate.withLock { $0 = (second, field) }
+            return field
+        }
 
         init(from: MailAddress, replyTo: MailAddress?, extraHeaders: [MailHeader]) {
             self.from = from
@@ -105,13 +121,13 @@ public struct MailComposer: Sendable {
         let boundary = Self.boundary(messageID: messageID, subject: subject)
         let storage = storage
         var headers = HeaderWriter(capacity: 1024 + storage.senderFields.count + storage.replyToFields.count + storage.extraFields.count)
-        headers.date(date)
+        headers.append(storage.dateField(date))
         headers.append(storage.senderFields)
         headers.address("To", to)
         headers.append(storage.replyToFields)
         headers.unstructured("Subject", subject)
         headers.messageID(messageID)
-        headers.raw("MIME-Version", "1.0")
+        headers.append(Self.mimeVersion)
         if let listUnsubscribe {
             if let mailto = listUnsubscribe.mailto {
                 headers.list("List-Unsubscribe", [
@@ -122,7 +138,7 @@ public struct MailComposer: Sendable {
                 headers.listUnsubscribe(url: listUnsubscribe.url)
             }
             if listUnsubscribe.url.hasASCIIPrefixIgnoringCase("https://") {
-                headers.raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+                headers.append(Self.oneClick)
             }
         }
         headers.append(storage.extraFields)
@@ -161,6 +177,8 @@ public struct MailComposer: Sendable {
         }
     }
 
+    private static let mimeVersion = Array("MIME-Version: 1.0\r\n".utf8)
+    private static let oneClick = Array("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n".utf8)
     private static let preamble = Array("This is a multi-part message in MIME format.\r\n".utf8)
     private static let closingStart = Array("\r\n--".utf8)
     private static let closingEnd = Array("--\r\n".utf8)

@@ -146,7 +146,9 @@ struct MailComposerTests {
                 from: MailAddress(name: "Herald", address: "news@herald.example"), to: MailAddress(address: "user\(index)@herald.example"),
                 subject: "Hello \(index)", htmlBody: html,
                 messageID: .stable(deliveryID: "d", recipientID: "p\(index)", domain: "herald.example"),
-                date: Date(timeIntervalSince1970: 1_779_358_272), listUnsubscribe: ListUnsubscribe(url: "https://t.herald.example/u/\(index)")
+                // Several messages a second (the composer reuses the second's Date field), some seconds apart.
+                date: Date(timeIntervalSince1970: 1_779_358_272 + Double(index / 4) + Double(index % 4) * 0.3),
+                listUnsubscribe: ListUnsubscribe(url: "https://t.herald.example/u/\(index)")
             )
         }
     }
