@@ -3,7 +3,7 @@
 // its text part derived from it, List-Unsubscribe), some with non-ASCII names in the
 // subject and some with tracked links and the open pixel. One core, release build.
 //
-//     HeraldBenchCompose [messages] [composer-only]
+//     HeraldBenchCompose [messages] [composer-only | send-only | send-compose-only]  (the modes for a profiler)
 //
 // Prints CPU ns per message (this thread's CPU time) for MailComposer (one per delivery, as heraldd keeps it), for
 // MailMessage.referenceRendered() (the writer it replaced) and for a plain copy of the
@@ -180,13 +180,38 @@ print(String(format: "floor (copy of the bytes):       %8.0f ns/message", floorN
 print(String(format: "composer / reference: %.2f", newNS / referenceNS))
 print("outputs differing from a fresh composer's: \(mismatches) of \(2 * distinct)")
 
+// The same messages rendered beforehand: composing alone.
+let sendRendered = (0..<distinct).map(rendered)
+let sendURLs = sendIdentities.map { sendOptions.url(.unsubscribe, trackingID: $0.trackingID) }
+func composedOnly(_ k: Int) -> [UInt8] {
+    let message = sendRendered[k % distinct]
+    let profile = sendProfiles[k % distinct]
+    return composer.render(
+        to: MailAddress(address: profile.email), subject: message.subject, htmlBody: message.html, textBody: message.text,
+        messageID: sendIDs.id(recipientID: profile.id), date: start + Double(k / 500),
+        listUnsubscribe: ListUnsubscribe(url: sendURLs[k % distinct])
+    )
+}
+
+if CommandLine.arguments.dropFirst(2).first == "send-compose-only" {
+    // For a profiler: composing bench-send's rendered messages alone.
+    var total = 0
+    for k in 0..<count { total &+= composedOnly(k).count }
+    print("composed \(count) messages, \(total) bytes")
+    exit(0)
+}
+
 _ = round { renderedAndComposed($0).count }
-var renderNS = Double.infinity, sendNS = Double.infinity
+var renderNS = Double.infinity, urlNS = Double.infinity, composeNS = Double.infinity, sendNS = Double.infinity
 for _ in 0..<3 {
     renderNS = min(renderNS, round { rendered($0).html.utf8.count })
+    urlNS = min(urlNS, round { sendOptions.url(.unsubscribe, trackingID: sendIdentities[$0 % distinct].trackingID).utf8.count })
+    composeNS = min(composeNS, round { composedOnly($0).count })
     sendNS = min(sendNS, round { renderedAndComposed($0).count })
 }
 let sendSize = renderedAndComposed(0).count
 print("bench-send's delivery (\(sendSize) bytes a message, HMAC unsubscribe URL):")
 print(String(format: "render (ProgramCompiledMessage):  %8.0f ns/message", renderNS))
+print(String(format: "unsubscribe URL (SendingJob's):   %8.0f ns/message", urlNS))
+print(String(format: "compose (rendered beforehand):    %8.0f ns/message", composeNS))
 print(String(format: "render + URL + compose:           %8.0f ns/message", sendNS))

@@ -240,9 +240,10 @@ public struct MailComposer: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(9 + 16 + 1 + 16)
         out.append(contentsOf: "=_herald_".utf8)
-        appendHex(MessageID.fnv1a(messageID.value), to: &out)
+        let (idHash, subjectHash) = MessageID.fnv1a(messageID.value, subject)
+        appendHex(idHash, to: &out)
         out.append(UInt8(ascii: "_"))
-        appendHex(MessageID.fnv1a(subject), to: &out)
+        appendHex(subjectHash, to: &out)
         return out
     }
 

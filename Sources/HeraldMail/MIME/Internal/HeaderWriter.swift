@@ -172,6 +172,12 @@ struct HeaderWriter {
         bytes.append(UInt8(ascii: ":"))
         bytes.append(UInt8(ascii: " "))
         var column = name.utf8.count + 2
+        if column + utf8.count <= Self.foldAt {
+            // One line: the words and their single spaces are the value's bytes.
+            bytes.append(contentsOf: utf8)
+            crlf()
+            return true
+        }
         // The words between single spaces (empty ones too), as ``unstructured(_:_:)`` folds them.
         let n = utf8.count
         var first = true
