@@ -10,6 +10,16 @@ import Synchronization
 /// the text part derived from the HTML (when there is no text body) is written into a
 /// scratch buffer and encoded from there.
 ///
+/// What recurs from message to message is computed once per composer: the static text of
+/// a delivery's template comes back in every message. Long chunks of a body (an HTML
+/// piece from a `<` to the next of at least 64 bytes; the text of a run of HTML text of
+/// at least 64 bytes, when that text is at least 32 bytes) start a quoted-printable line
+/// (a soft break before them), so their encoding depends on their bytes alone; a
+/// ``ChunkCache`` keeps, by their bytes, the encodings and the text of runs that were
+/// seen twice, and later messages copy them. A message's bytes never depend on what the
+/// cache holds. (``MailMessage/referenceRendered()`` breaks quoted-printable lines only
+/// where they are full: the decoded content is the same.)
+///
 /// The boundary is `=_herald_<FNV-1a of the Message-ID>_<FNV-1a of the subject>`, in hex.
 /// It starts with `=_`, which can occur in neither quoted-printable (where `=` is followed
 /// by two hex digits or a line break) nor base64, so it cannot collide with the encoded
