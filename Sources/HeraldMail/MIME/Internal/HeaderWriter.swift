@@ -212,6 +212,22 @@ struct HeaderWriter {
     /// encoded-words (RFC 2047 §6.2) and decoders that keep it agree. Whitespace runs in
     /// such a name become single spaces.
     mutating func address(_ name: String, _ mailbox: MailAddress) {
+        if !referenceWords && (mailbox.name ?? "").isEmpty {
+            // No display name and an address of printable ASCII without spaces and angle
+            // brackets (the usual recipient): written as it is.
+            var address = mailbox.address
+            let plain = address.withUTF8 { utf8 -> Bool in
+                guard !utf8.contains(where: { $0 <= 32 || $0 >= 127 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") })
+                else { return false }
+                bytes.append(contentsOf: name.utf8)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: utf8)
+                crlf()
+                return true
+            }
+            if plain { return }
+        }
         var address = Self.sanitizeASCII(mailbox.address)
         if address.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
             address = address.filter { $0 != " " && $0 != "<" && $0 != ">" }
