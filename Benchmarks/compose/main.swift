@@ -119,6 +119,27 @@ func renderedAndComposed(_ k: Int) -> [UInt8] {
     )
 }
 
+// The same messages rendered beforehand: composing alone.
+let sendRendered = (0..<distinct).map(rendered)
+let sendURLs = sendIdentities.map { sendOptions.url(.unsubscribe, trackingID: $0.trackingID) }
+func composedOnly(_ k: Int) -> [UInt8] {
+    let message = sendRendered[k % distinct]
+    let profile = sendProfiles[k % distinct]
+    return composer.render(
+        to: MailAddress(address: profile.email), subject: message.subject, htmlBody: message.html, textBody: message.text,
+        messageID: sendIDs.id(recipientID: profile.id), date: start + Double(k / 500),
+        listUnsubscribe: ListUnsubscribe(url: sendURLs[k % distinct])
+    )
+}
+
+if CommandLine.arguments.dropFirst(2).first == "send-compose-only" {
+    // For a profiler: composing bench-send's rendered messages alone.
+    var total = 0
+    for k in 0..<count { total &+= composedOnly(k).count }
+    print("composed \(count) messages, \(total) bytes")
+    exit(0)
+}
+
 if CommandLine.arguments.dropFirst(2).first == "send-only" {
     // For a profiler: bench-send's render + compose alone.
     var total = 0
@@ -179,27 +200,6 @@ print(String(format: "reference (referenceRendered):   %8.0f ns/message", refere
 print(String(format: "floor (copy of the bytes):       %8.0f ns/message", floorNS))
 print(String(format: "composer / reference: %.2f", newNS / referenceNS))
 print("outputs differing from a fresh composer's: \(mismatches) of \(2 * distinct)")
-
-// The same messages rendered beforehand: composing alone.
-let sendRendered = (0..<distinct).map(rendered)
-let sendURLs = sendIdentities.map { sendOptions.url(.unsubscribe, trackingID: $0.trackingID) }
-func composedOnly(_ k: Int) -> [UInt8] {
-    let message = sendRendered[k % distinct]
-    let profile = sendProfiles[k % distinct]
-    return composer.render(
-        to: MailAddress(address: profile.email), subject: message.subject, htmlBody: message.html, textBody: message.text,
-        messageID: sendIDs.id(recipientID: profile.id), date: start + Double(k / 500),
-        listUnsubscribe: ListUnsubscribe(url: sendURLs[k % distinct])
-    )
-}
-
-if CommandLine.arguments.dropFirst(2).first == "send-compose-only" {
-    // For a profiler: composing bench-send's rendered messages alone.
-    var total = 0
-    for k in 0..<count { total &+= composedOnly(k).count }
-    print("composed \(count) messages, \(total) bytes")
-    exit(0)
-}
 
 _ = round { renderedAndComposed($0).count }
 var renderNS = Double.infinity, urlNS = Double.infinity, composeNS = Double.infinity, sendNS = Double.infinity

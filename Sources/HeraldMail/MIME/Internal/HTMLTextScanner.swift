@@ -228,13 +228,6 @@ enum HTMLTextScanner {
             startsTag = false
         }
         guard startsTag else { return nil }
-        // The first ">" when no quote comes before it (found with memchr), else the loop.
-        let rest = UnsafeRawPointer(p + from)
-        guard let found = memchr(rest, Int32(UInt8(ascii: ">")), n - from) else { return nil }
-        let gt = UnsafeRawPointer(found) - rest
-        if memchr(rest, Int32(UInt8(ascii: "\"")), gt) == nil && memchr(rest, Int32(UInt8(ascii: "'")), gt) == nil {
-            return from + gt
-        }
         var quote: UInt8 = 0
         var i = from
         while i < n {
