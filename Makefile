@@ -91,7 +91,8 @@ bench-tokens: build-release
 	$(BIN_RELEASE)/HeraldBenchTokens
 
 ## Composing a message (rendered content to RFC 5322 bytes) in bench-send's shape: ns per
-## message for MailComposer, the reference writer and a plain copy (release, one core).
+## message for MailComposer, the reference writer and a plain copy; then bench-send's
+## delivery: render, unsubscribe URL, compose, and all three (release, one core).
 bench-compose: deps
 	swift build -c release --product HeraldBenchCompose
 	$(BIN_RELEASE)/HeraldBenchCompose

@@ -204,10 +204,10 @@ let package = Package(
             path: "Benchmarks/tokens",
             swiftSettings: strict
         ),
-        // `make bench-compose`: ns per composed message, MailComposer beside the reference (not a test).
+        // `make bench-compose`: ns per composed (and rendered + composed) message, MailComposer beside the reference (not a test).
         .executableTarget(
             name: "HeraldBenchCompose",
-            dependencies: ["HeraldMail"],
+            dependencies: ["HeraldCore", "HeraldMail", "HeraldPersonalization", "HeraldTracking"],
             path: "Benchmarks/compose",
             swiftSettings: strict
         ),

@@ -1,8 +1,10 @@
 extension MailMessage {
     /// The straightforward writer that ``rendered()`` (``MailComposer``) replaced, kept as
     /// the reference that the composer is tested against and that `make bench-compose`
-    /// measures it beside: the same bytes except the boundary, whose second hash covers
-    /// the subject and the whole HTML here (only the subject in ``MailComposer``).
+    /// measures it beside: the same headers except the boundary, whose second hash covers
+    /// the subject and the whole HTML here (only the subject in ``MailComposer``), and
+    /// the same decoded parts (``MailComposer`` also starts a quoted-printable line at
+    /// each long chunk of a body, with a soft break).
     ///
     /// Headers: `Date`, `From`, `To`, `Reply-To`, `Subject`, `Message-ID`, `MIME-Version`,
     /// `List-Unsubscribe` and `List-Unsubscribe-Post`, the extra headers, then a

@@ -70,6 +70,35 @@ public struct MessageID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `(fnv1a(a), fnv1a(b))`, the two computed side by side (each step of FNV-1a waits
+    /// for the previous one: two independent chains keep the multiplier busy).
+    static func fnv1a(_ a: String, _ b: String) -> (UInt64, UInt64) {
+        var a = a
+        var b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                var hashA = fnv1aBasis
+                var hashB = fnv1aBasis
+                let common = min(a.count, b.count)
+                for k in 0..<common {
+                    hashA ^= UInt64(a[k])
+                    hashA &*= 0x0000_0100_0000_01b3
+                    hashB ^= UInt64(b[k])
+                    hashB &*= 0x0000_0100_0000_01b3
+                }
+                for k in common..<a.count {
+                    hashA ^= UInt64(a[k])
+                    hashA &*= 0x0000_0100_0000_01b3
+                }
+                for k in common..<b.count {
+                    hashB ^= UInt64(b[k])
+                    hashB &*= 0x0000_0100_0000_01b3
+                }
+                return (hashA, hashB)
+            }
+        }
+    }
+
     /// FNV-1a's starting value.
     static let fnv1aBasis: UInt64 = 0xcbf2_9ce4_8422_2325
 

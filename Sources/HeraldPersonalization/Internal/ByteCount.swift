@@ -10,6 +10,8 @@ struct ByteCount: ByteSink {
         if !sawLineBreak { sawLineBreak = bytes.contains { $0 == 0x0A || $0 == 0x0D } }
     }
 
+    static var measures: Bool { true }
+
     mutating func measureOnly(_ count: Int) -> Bool {
         self.count += count
         return true

@@ -8,11 +8,17 @@ protocol ByteSink {
     /// Counts `count` bytes (none a line break) without their values, when this sink
     /// only measures; returns false (doing nothing) when it keeps bytes.
     mutating func measureOnly(_ count: Int) -> Bool
+    /// Whether ``measureOnly(_:)`` counts (true) or does nothing (false): a writer skips
+    /// computing a length that a sink keeping bytes would not use.
+    static var measures: Bool { get }
 }
 
 extension ByteSink {
     /// Keeps bytes: false.
     mutating func measureOnly(_ count: Int) -> Bool { false }
+
+    /// Keeps bytes: false.
+    static var measures: Bool { false }
 
     /// Appends bytes.
     mutating func write(_ bytes: [UInt8]) {

@@ -172,10 +172,10 @@ struct MessageWriter {
 
     private static func text(_ value: String) -> Value { .text(value, isNull: value.isEmpty) }
 
-    private mutating func writeURL(_ action: TrackingAction, escape: Bool, to out: inout some ByteSink) {
+    private mutating func writeURL<Sink: ByteSink>(_ action: TrackingAction, escape: Bool, to out: inout Sink) {
         if urls.isUnsigned {
             // Measuring only: the length of the URL, without its bytes.
-            if !(escape && urls.baseNeedsEscaping) {
+            if Sink.measures && !(escape && urls.baseNeedsEscaping) {
                 if encodedIDLength == nil { encodedIDLength = TrackingURLs.percentEncodedLength(trackingID) }
                 if out.measureOnly(urls.unsignedLength(action, encodedIDLength: encodedIDLength ?? 0)) { return }
             }
@@ -189,7 +189,7 @@ struct MessageWriter {
             }
         } else {
             // Measuring only (the preparation's size check): the length without the MAC.
-            if !(escape && urls.baseNeedsEscaping), let length = urls.signedLength(action, trackingID: trackingID),
+            if Sink.measures && !(escape && urls.baseNeedsEscaping), let length = urls.signedLength(action, trackingID: trackingID),
                out.measureOnly(length) {
                 return
             }

@@ -43,13 +43,13 @@ struct MIMEMessageComposer: MessageComposer {
         return address.lastIndex(of: "@").map { String(address[address.index(after: $0)...]) } ?? String(address)
     }
 
-    /// What is written once per delivery.
-    struct Prepared: Sendable {
-        var deliveryID: String
-        var sender: Delivery.Sender
-        var replyTo: String
-        var mail: MailComposer
-        var messageIDs: StableMessageIDs
+    /// What is written once per delivery (a class: each message retains one object).
+    final class Prepared: Sendable {
+        let deliveryID: String
+        let sender: Delivery.Sender
+        let replyTo: String
+        let mail: MailComposer
+        let messageIDs: StableMessageIDs
 
         init(_ delivery: Delivery) {
             deliveryID = delivery.id

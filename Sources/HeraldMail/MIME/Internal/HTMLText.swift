@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Derives a plain-text body from HTML: tags stripped, the contents of `script`, `style`
 /// and `head` dropped, entities decoded, link targets kept as `text [url]`, block
 /// elements as line breaks, whitespace collapsed.
@@ -263,7 +269,12 @@ enum HTMLText {
     // MARK: - Entities
 
     static func decodeEntities(_ s: String) -> String {
-        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
+        var bytes = s
+        let hasAmpersand = bytes.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return false }
+            return memchr(base, Int32(UInt8(ascii: "&")), utf8.count) != nil
+        }
+        guard hasAmpersand else { return s }
         var out = String.UnicodeScalarView()
         let scalars = Array(s.unicodeScalars)
         var i = 0

@@ -12,11 +12,32 @@ import Darwin
 enum HTMLTextScanner {
     /// Calls `body` with the text of `html` (valid UTF-8); the bytes live only during the call.
     static func withText<R>(fromHTML html: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withText(fromHTML: html, runs: nil) { text, _ in body(text) }
+    }
+
+    /// Calls `body` with the text of `html` (valid UTF-8) and the ranges of that text
+    /// (with their quoted-printable encoding when the run was remembered) written by
+    /// long runs of HTML text (at least ``longRun`` bytes between two tags,
+    /// whose visible text is at least ``ChunkCache/minimumCount`` bytes): the chunks
+    /// the composer's quoted-printable encoder starts lines at
+    /// (``QuotedPrintable/encode(_:to:chunks:cache:)``).
+    ///
+    /// The text of such a run is taken from `runs` when another message had the same run,
+    /// else made here (and offered to `runs`): the same bytes either way.
+    static func withText<R>(
+        fromHTML html: UnsafeBufferPointer<UInt8>, runs: ChunkCache<ScratchText.Run>?,
+        _ body: (UnsafeBufferPointer<UInt8>, [QuotedPrintable.ChunkRange]) -> R
+    ) -> R {
         var output = ScratchText(capacity: html.count + 64)
         defer { output.deallocate() }
-        scan(html, into: &output)
-        return body(output.bytes)
+        var chunks: [QuotedPrintable.ChunkRange] = []
+        scan(html, into: &output, runs: runs, chunks: &chunks)
+        return body(output.bytes, chunks)
     }
+
+    /// The shortest run of HTML text whose text is kept in the composer's cache and
+    /// starts a quoted-printable line.
+    static var longRun: Int { 64 }
 
     /// What a tag does to the text (``HTMLText``'s sets, by name).
     enum Kind: Equatable {
@@ -29,11 +50,14 @@ enum HTMLTextScanner {
         case skipped(UInt8)
     }
 
-    private static func scan(_ s: UnsafeBufferPointer<UInt8>, into output: inout ScratchText) {
+    private static func scan(
+        _ s: UnsafeBufferPointer<UInt8>, into output: inout ScratchText, runs: ChunkCache<ScratchText.Run>?,
+        chunks: inout [QuotedPrintable.ChunkRange]
+    ) {
         guard let p = s.baseAddress else { return }
         let n = s.count
         var skipping: UInt8?
-        var linkStack: [String?] = []
+        var linkStack: [Href] = []
         var i = 0
         while i < n {
             if p[i] == UInt8(ascii: "<") {
@@ -59,11 +83,13 @@ enum HTMLTextScanner {
                     skipping = name
                 case .link:
                     if closing {
-                        if let href = linkStack.popLast() ?? nil { output.closeLink(href: href) }
+                        switch linkStack.popLast() {
+                        case .bytes(let range)?: output.closeLink(target: UnsafeBufferPointer(rebasing: s[range]))
+                        case .text(let href)?: output.closeLink(href: href)
+                        case .unusable?, nil: break
+                        }
                     } else {
-                        let href = attribute("href", raw: raw, attributes: attributes).map(HTMLText.decodeEntities)
-                        let usable = href.flatMap { $0.isEmpty || $0.hasPrefix("#") || $0.hasASCIIPrefixIgnoringCase("javascript:") ? nil : $0 }
-                        linkStack.append(usable)
+                        linkStack.append(href(raw: raw, at: i - raw.count - 1, attributes: attributes))
                         output.openLink()
                     }
                 case .image where !closing:
@@ -85,13 +111,91 @@ enum HTMLTextScanner {
             let runEnd = memchr(rest, Int32(UInt8(ascii: "<")), n - i).map { UnsafeRawPointer($0) - rest + i } ?? n
             if skipping == nil {
                 let run = UnsafeBufferPointer(start: p + i, count: runEnd - i)
-                if memchr(rest, Int32(UInt8(ascii: "&")), runEnd - i) != nil {
+                if let runs, run.count >= longRun {
+                    appendLongRun(run, into: &output, runs: runs, chunks: &chunks)
+                } else if memchr(rest, Int32(UInt8(ascii: "&")), runEnd - i) != nil {
                     output.append(text: HTMLText.decodeEntities(String(decoding: run, as: UTF8.self)))
                 } else {
                     output.append(utf8: run)
                 }
             }
             i = runEnd
+        }
+    }
+
+    /// The target of an open link, kept until its end tag.
+    private enum Href {
+        /// No `href`, or one that is not kept (empty, `#…`, `javascript:`).
+        case unusable
+        /// The bytes of the HTML at this range (an ASCII value without entities).
+        case bytes(Range<Int>)
+        /// The value with its entities decoded.
+        case text(String)
+    }
+
+    /// The target of the link tag `raw`, which starts at `start` in the HTML: an ASCII
+    /// value without `&` stays a range of the HTML's bytes.
+    private static func href(raw: UnsafeBufferPointer<UInt8>, at start: Int, attributes: Int?) -> Href {
+        if let attributes, let range = attributeRange("href", raw: raw, attributes: attributes) {
+            let value = UnsafeBufferPointer(rebasing: raw[range])
+            if !value.contains(UInt8(ascii: "&")) {
+                guard let first = value.first, first != UInt8(ascii: "#"), !hasJavaScriptPrefix(value) else { return .unusable }
+                return .bytes((start + range.lowerBound)..<(start + range.upperBound))
+            }
+        }
+        let href = attribute("href", raw: raw, attributes: attributes).map(HTMLText.decodeEntities)
+        guard let href, !(href.isEmpty || href.hasPrefix("#") || href.hasASCIIPrefixIgnoringCase("javascript:")) else { return .unusable }
+        return .text(href)
+    }
+
+    /// Whether ASCII bytes start with `javascript:`, ignoring case.
+    private static func hasJavaScriptPrefix(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        let prefix: StaticString = "javascript:"
+        guard value.count >= prefix.utf8CodeUnitCount else { return false }
+        return prefix.withUTF8Buffer { expected in
+            for k in 0..<expected.count {
+                let b = value[k]
+                if (b >= 65 && b <= 90 ? b + 32 : b) != expected[k] { return false }
+            }
+            return true
+        }
+    }
+
+    /// A long run of text: its ``ScratchText/Run`` from the cache, or written here; the
+    /// range of its visible text is a chunk when that is long enough.
+    private static func appendLongRun(
+        _ run: UnsafeBufferPointer<UInt8>, into output: inout ScratchText, runs: ChunkCache<ScratchText.Run>,
+        chunks: inout [QuotedPrintable.ChunkRange]
+    ) {
+        var start: Int?
+        var known: QuotedPrintable.Chunk?
+        switch runs.lookup(run) {
+        case .hit(let cached):
+            start = output.append(run: cached)
+            known = cached.encoded
+        case .miss(let admit, let fingerprint):
+            output.mark()
+            var leadingSpace = false
+            if let base = run.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), run.count) != nil {
+                var decoded = HTMLText.decodeEntities(String(decoding: run, as: UTF8.self))
+                decoded.withUTF8 { decoded in
+                    leadingSpace = ScratchText.Run.startsWithSpace(decoded)
+                    output.append(utf8: decoded)
+                }
+            } else {
+                leadingSpace = ScratchText.Run.startsWithSpace(run)
+                output.append(utf8: run)
+            }
+            start = output.markedStart
+            if admit {
+                let text = start.map { Array(UnsafeBufferPointer(rebasing: output.bytes[$0...])) } ?? []
+                let remembered = ScratchText.Run(text: text, leadingSpace: leadingSpace, trailingSpace: output.spacePending)
+                runs.insert(run, fingerprint: fingerprint, remembered, size: text.count + (remembered.encoded?.encoded.count ?? 0))
+                known = remembered.encoded
+            }
+        }
+        if let start, output.written - start >= ChunkCache<ScratchText.Run>.minimumCount {
+            chunks.append(QuotedPrintable.ChunkRange(range: start..<output.written, known: known))
         }
     }
 
@@ -187,8 +291,16 @@ enum HTMLTextScanner {
         guard let attributes else {
             return HTMLText.Tag.parse(ArraySlice(raw)).attribute(String(describing: wanted))
         }
+        return attributeRange(wanted, raw: raw, attributes: attributes).map {
+            String(decoding: UnsafeBufferPointer(rebasing: raw[$0]), as: UTF8.self)
+        }
+    }
+
+    /// Where the value of an attribute of the plain ASCII tag `raw` (attributes from
+    /// `attributes` on) is in `raw`, spaces trimmed, as ``HTMLText/Tag`` reads it.
+    private static func attributeRange(_ wanted: StaticString, raw: UnsafeBufferPointer<UInt8>, attributes: Int) -> Range<Int>? {
         func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 10 || b == 13 }
-        return wanted.withUTF8Buffer { wanted -> String? in
+        return wanted.withUTF8Buffer { wanted -> Range<Int>? in
             var i = attributes
             let n = raw.count
             while i < n {
@@ -228,7 +340,7 @@ enum HTMLTextScanner {
                     // Spaces trimmed (ASCII here: a space byte is a space character).
                     while valueStart < valueEnd && raw[valueStart] == 32 { valueStart += 1 }
                     while valueEnd > valueStart && raw[valueEnd - 1] == 32 { valueEnd -= 1 }
-                    return String(decoding: UnsafeBufferPointer(rebasing: raw[valueStart..<valueEnd]), as: UTF8.self)
+                    return valueStart..<valueEnd
                 }
                 if i == nameStart { i += 1 }
             }

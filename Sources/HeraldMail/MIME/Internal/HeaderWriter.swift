@@ -104,6 +104,10 @@ struct HeaderWriter {
     /// An unstructured field (`Subject`, extra headers): folded at spaces when plain
     /// ASCII with short words; otherwise a sequence of encoded-words, one per line.
     mutating func unstructured(_ name: String, _ value: String) {
+        if !referenceWords {
+            var value = value
+            if value.withUTF8({ plainUnstructured(name, $0) }) { return }
+        }
         let clean = Self.sanitize(value)
         let prefix = name.utf8.count + 2
         bytes.append(contentsOf: name.utf8)
@@ -148,6 +152,58 @@ struct HeaderWriter {
         crlf()
     }
 
+    /// ``unstructured(_:_:)`` of a value that needs neither sanitizing nor encoding
+    /// (printable ASCII and spaces, no `=?`, no word too long to fold), written from its
+    /// bytes; false (nothing written) for any other value.
+    private mutating func plainUnstructured(_ name: String, _ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        var word = 0
+        for b in utf8 {
+            if b < 32 || b >= 127 || (previous == UInt8(ascii: "=") && b == UInt8(ascii: "?")) { return false }
+            if b == UInt8(ascii: " ") {
+                word = 0
+            } else {
+                word += 1
+                if word > Self.foldAt - 2 { return false }
+            }
+            previous = b
+        }
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
+        var column = name.utf8.count + 2
+        if column + utf8.count <= Self.foldAt {
+            // One line: the words and their single spaces are the value's bytes.
+            bytes.append(contentsOf: utf8)
+            crlf()
+            return true
+        }
+        // The words between single spaces (empty ones too), as ``unstructured(_:_:)`` folds them.
+        let n = utf8.count
+        var first = true
+        var start = 0
+        while true {
+            var end = start
+            while end < n && utf8[end] != UInt8(ascii: " ") { end += 1 }
+            let length = end - start
+            if !first {
+                if length > 0 && column + 1 + length > Self.foldAt {
+                    crlf()
+                    column = 0
+                }
+                bytes.append(UInt8(ascii: " "))
+                column += 1
+            }
+            first = false
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<end]))
+            column += length
+            guard end < n else { break }
+            start = end + 1
+        }
+        crlf()
+        return true
+    }
+
     /// An address field (`From`, `To`, `Reply-To`): `"Name" <address>`. An ASCII name
     /// is one quoted-string. A name with non-ASCII text is written word by word the way
     /// Python's `email` package does: plain ASCII words as atoms (or quoted-strings when
@@ -156,6 +212,22 @@ struct HeaderWriter {
     /// encoded-words (RFC 2047 §6.2) and decoders that keep it agree. Whitespace runs in
     /// such a name become single spaces.
     mutating func address(_ name: String, _ mailbox: MailAddress) {
+        if !referenceWords && (mailbox.name ?? "").isEmpty {
+            // No display name and an address of printable ASCII without spaces and angle
+            // brackets (the usual recipient): written as it is.
+            var address = mailbox.address
+            let plain = address.withUTF8 { utf8 -> Bool in
+                guard !utf8.contains(where: { $0 <= 32 || $0 >= 127 || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") })
+                else { return false }
+                bytes.append(contentsOf: name.utf8)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(UInt8(ascii: " "))
+                bytes.append(contentsOf: utf8)
+                crlf()
+                return true
+            }
+            if plain { return }
+        }
         var address = Self.sanitizeASCII(mailbox.address)
         if address.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
             address = address.filter { $0 != " " && $0 != "<" && $0 != ">" }

@@ -10,16 +10,26 @@ extension QuotedPrintable {
     /// escaped bytes.
     static func encode(_ text: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> (written: Int, escaped: Int) {
         guard let input = text.baseAddress else { return (0, 0) }
+        var state = State()
+        encode(input, count: text.count, to: out, &state, until: text.count)
+        return (state.o, state.escaped)
+    }
+
+    /// Encodes from `state` on until the input index reaches `stop` (or passes it, by the
+    /// second byte of a CRLF): ``encode(_:to:)``'s loop, which the chunked encoder runs
+    /// piece by piece. Bytes are encoded the same whatever `stop` is (a byte's encoding
+    /// looks at the byte after it, never further).
+    static func encode(
+        _ input: UnsafePointer<UInt8>, count n: Int, to out: UnsafeMutablePointer<UInt8>, _ state: inout State, until stop: Int
+    ) {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        var state = State()
-        let n = text.count
-        while state.i < n {
+        while state.i < stop {
             // Eight literal bytes, each at a column below 75 (room for a soft break after it);
             // a space among them is followed by a byte of the eight, the last one by byte
             // i + 8, which must be neither CR nor LF if it is a space.
             let i = state.i
-            if state.column <= maxLineLength - 9 && i + 8 < n {
+            if state.column <= maxLineLength - 9 && i + 8 < n && i + 8 <= stop {
                 let word = UnsafeRawPointer(input + i).loadUnaligned(as: UInt64.self)
                 let below32 = (word &- ones &* 0x20) & ~word & highs
                 let equals = word ^ (ones &* 0x3D)
@@ -38,6 +48,5 @@ extension QuotedPrintable {
             }
             encodeByte(input, count: n, to: out, &state)
         }
-        return (state.o, state.escaped)
     }
 }

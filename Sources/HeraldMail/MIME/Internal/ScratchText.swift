@@ -8,6 +8,11 @@ struct ScratchText {
     private var pendingSpace = false
     private var pendingBreaks = 0
     private var linkTextStart: [Int] = []
+    /// Whether ``markedStart`` is set by the next write of a visible character.
+    private var marking = false
+    /// Where the first visible character after ``mark()`` went (after the space or line
+    /// breaks that were pending before it), `nil` before one is written.
+    private(set) var markedStart: Int?
 
     init(capacity: Int) {
         self.capacity = max(capacity, 16)
@@ -20,7 +25,19 @@ struct ScratchText {
     /// The text written so far.
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
-    private mutating func reserve(_ extra: Int) {
+    /// The count of bytes written so far.
+    var written: Int { count }
+
+    /// Whether a space is pending (white space was read after the last visible character).
+    var spacePending: Bool { pendingSpace }
+
+    /// Starts watching for the next visible character: see ``markedStart``.
+    mutating func mark() {
+        marking = true
+        markedStart = nil
+    }
+
+    mutating func reserve(_ extra: Int) {
         guard count + extra > capacity else { return }
         let grown = max(capacity * 2, count + extra)
         let new = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
@@ -124,8 +141,28 @@ struct ScratchText {
         }
     }
 
+    /// Appends what ``append(utf8:)`` of the run would append (the run's text after
+    /// entity decoding, see ``Run``): its leading white space made pending, its visible
+    /// text after what was pending, its trailing white space made pending. Returns where
+    /// the visible text went, or `nil` when it has none.
+    @discardableResult
+    mutating func append(run: Run) -> Int? {
+        if run.leadingSpace { pendingSpace = true }
+        guard !run.text.isEmpty else { return nil }
+        reserve(run.text.count + 2)
+        flushPending()
+        let start = count
+        run.text.withUnsafeBufferPointer { text in
+            guard let source = text.baseAddress else { return }
+            (base + count).update(from: source, count: text.count)
+        }
+        count += run.text.count
+        pendingSpace = run.trailingSpace
+        return start
+    }
+
     /// Unicode white space above ASCII other than the no-break space.
-    private static func isWhitespace(_ value: UInt32) -> Bool {
+    static func isWhitespace(_ value: UInt32) -> Bool {
         // White_Space above ASCII: U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
         // U+202F, U+205F, U+3000; the property decides among the candidates.
         guard value == 0x85 || value == 0x1680 || (value >= 0x2000 && value <= 0x205F) || value == 0x3000 else { return false }
@@ -152,6 +189,10 @@ struct ScratchText {
             }
             pendingSpace = false
         }
+        if marking {
+            marking = false
+            markedStart = count
+        }
     }
 
     mutating func space() { pendingSpace = true }
@@ -165,34 +206,17 @@ struct ScratchText {
     }
 
     mutating func closeLink(href: String) {
-        let offset = min(linkTextStart.popLast() ?? count, count)
         var href = href
+        href.withUTF8 { closeLink(target: $0) }
+    }
+
+    /// ``closeLink(href:)`` with the target's UTF-8 bytes.
+    mutating func closeLink(target: UnsafeBufferPointer<UInt8>) {
+        let offset = min(linkTextStart.popLast() ?? count, count)
         // ASCII text and target (the common case): compared and written as bytes (for
         // ASCII, `String` equality is byte equality).
-        let done = href.withUTF8 { target -> Bool in
-            let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
-            guard !target.contains(where: { $0 >= 0x80 }), !text.contains(where: { $0 >= 0x80 }) else { return false }
-            var start = 0
-            var end = text.count
-            while start < end, text[start] == 0x20 || (0x09...0x0D).contains(text[start]) { start += 1 }
-            while end > start, text[end - 1] == 0x20 || (0x09...0x0D).contains(text[end - 1]) { end -= 1 }
-            let linkText = UnsafeBufferPointer(rebasing: text[start..<end])
-            if linkText.elementsEqual(target) { return true }
-            if target.count == 7 + linkText.count && "mailto:".utf8.elementsEqual(target[0..<7])
-                && linkText.elementsEqual(target[7...])
-            {
-                return true
-            }
-            if linkText.isEmpty {
-                append(utf8: target)
-            } else {
-                Self.openBracket.withUnsafeBufferPointer { append(utf8: $0) }
-                append(utf8: target)
-                Self.closeBracket.withUnsafeBufferPointer { append(utf8: $0) }
-            }
-            return true
-        }
-        if done { return }
+        if closeASCIILink(textFrom: offset, target: target) { return }
+        let href = String(decoding: target, as: UTF8.self)
         let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
         var linkText = String(decoding: text, as: UTF8.self).trimmingCharacters()
         if !text.contains(where: { $0 >= 0x80 }) {
@@ -205,6 +229,33 @@ struct ScratchText {
         }
         if linkText == href || "mailto:" + linkText == href { return }
         append(text: linkText.isEmpty ? href : " [\(href)]")
+    }
+
+    /// ``closeLink(target:)`` when the link text (from `offset`) and the target are
+    /// ASCII: compared and written as bytes (for ASCII, `String` equality is byte
+    /// equality). False (nothing done) otherwise.
+    private mutating func closeASCIILink(textFrom offset: Int, target: UnsafeBufferPointer<UInt8>) -> Bool {
+        let text = UnsafeBufferPointer(start: base + offset, count: count - offset)
+        guard !target.contains(where: { $0 >= 0x80 }), !text.contains(where: { $0 >= 0x80 }) else { return false }
+        var start = 0
+        var end = text.count
+        while start < end, text[start] == 0x20 || (0x09...0x0D).contains(text[start]) { start += 1 }
+        while end > start, text[end - 1] == 0x20 || (0x09...0x0D).contains(text[end - 1]) { end -= 1 }
+        let linkText = UnsafeBufferPointer(rebasing: text[start..<end])
+        if linkText.elementsEqual(target) { return true }
+        if target.count == 7 + linkText.count && "mailto:".utf8.elementsEqual(target[0..<7])
+            && linkText.elementsEqual(target[7...])
+        {
+            return true
+        }
+        if linkText.isEmpty {
+            append(utf8: target)
+        } else {
+            Self.openBracket.withUnsafeBufferPointer { append(utf8: $0) }
+            append(utf8: target)
+            Self.closeBracket.withUnsafeBufferPointer { append(utf8: $0) }
+        }
+        return true
     }
 
     private static let openBracket: [UInt8] = [UInt8(ascii: " "), UInt8(ascii: "[")]
