@@ -140,7 +140,7 @@ public actor SendingEngine {
     }
 
     /// Cancels a SCHEDULED, SENDING or PAUSED delivery for good: waits for the messages
-    /// in flight, then moves the PENDING rows to CANCELLED; returns how many.
+    /// in flight, moves the PENDING rows to CANCELLED, then the delivery; returns how many.
     public func cancel(deliveryID: String) async throws -> (delivery: Delivery, cancelled: Int) {
         try await require(deliveryID, in: [.scheduled, .sending, .paused], verb: "cancel")
         timers.removeValue(forKey: deliveryID)?.cancel()
@@ -149,11 +149,14 @@ public actor SendingEngine {
             await entry.task.value
         }
         let time = now()
+        // The rows first, then the state: a reader in between sees the delivery not yet
+        // CANCELLED with nothing PENDING (the invariant holds), never CANCELLED with rows
+        // still PENDING (a watcher ends at the final state: its last counts must be final).
+        let cancelled = try await store.cancelPending(deliveryID: deliveryID, at: time)
         let delivery = try await deliveries.updateDelivery(id: deliveryID) { delivery in
             delivery.state = try delivery.state.applying(.cancel)
             delivery.updateTime = time
         }
-        let cancelled = try await store.cancelPending(deliveryID: deliveryID, at: time)
         logger.info("sending cancelled", metadata: ["herald.delivery.id": "\(deliveryID)", "herald.cancelled": "\(cancelled)"])
         return (delivery, cancelled)
     }
