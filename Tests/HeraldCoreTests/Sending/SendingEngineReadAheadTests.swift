@@ -16,11 +16,13 @@ struct SendingEngineReadAheadTests {
 
     @Test("The next batch is asked for before the last rows of a batch are handed out: sends of those rows wait for it and never time out")
     func readAheadBeforeTheBorder() async throws {
-        // Batches of 40, read-ahead at 20 rows left; the last 12 rows of each batch are
-        // answered only once the read of the next batch has started. Without read-ahead
-        // the 8 lanes would all wait on those rows with 4 rows left to hand out, and the
-        // next batch would never be read (each wait gives up after 5 s and is counted).
-        let (count, batch, gated) = (200, 40, 12)
+        // Batches of 48, read-ahead at 24 rows left (the default, half a batch); the last
+        // 20 rows of each batch are answered only once the read of the next batch has
+        // started. Without read-ahead the 8 lanes (each holding at most 2 messages: the
+        // one sent and the one begun with it) would all wait on those rows with 4 rows
+        // or more left to hand out, and the next batch would never be read (each wait
+        // gives up after 5 s and is counted).
+        let (count, batch, gated) = (240, 48, 20)
         let store = ReadCountingStore()
         let gateBy = Mutex<[String: Int]>([:])
         let timeouts = Mutex(0)
@@ -35,7 +37,7 @@ struct SendingEngineReadAheadTests {
         let transport = ChainingTransportFake(base: base)
         let fixture = SendingFixture(
             transport: transport,
-            configuration: configuration(maxInFlight: 8, maxPerDomain: 8, batchSize: batch, readAhead: 20),
+            configuration: configuration(maxInFlight: 8, maxPerDomain: 8, batchSize: batch),
             store: store
         )
         try await addProfiles(fixture, count, domains: 2)
