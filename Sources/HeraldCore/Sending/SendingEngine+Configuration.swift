@@ -40,13 +40,13 @@ extension SendingEngine {
 
         /// 8 in flight, 4 per domain, 5 attempts, retries after 1 s doubling up to 60 s,
         /// domain backoff 1 s doubling up to 60 s, quarantine after 3 soft failures in
-        /// 30 days, batches of 500 (the next one read once 250 are left), group commits of
+        /// 30 days, batches of 500 (the next one read once 500 are left), group commits of
         /// at most 256 outcomes.
         public static var defaults: Configuration {
             Configuration(maxInFlight: 8, maxAttempts: 5, retryBase: .seconds(1), retryCap: .seconds(60), batchSize: 500)
         }
 
-        /// Creates a configuration; `readAhead` `nil`: half a batch.
+        /// Creates a configuration; `readAhead` `nil`: a batch.
         public init(
             maxInFlight: Int, maxPerDomain: Int = 4, maxAttempts: Int, retryBase: Duration, retryCap: Duration,
             domainBackoffBase: Duration = .seconds(1), domainBackoffCap: Duration = .seconds(60),
@@ -64,7 +64,7 @@ extension SendingEngine {
             self.quarantineWindow = quarantineWindow
             self.batchSize = max(1, batchSize)
             self.ledgerGroupSize = max(1, ledgerGroupSize)
-            self.readAhead = max(0, readAhead ?? self.batchSize / 2)
+            self.readAhead = max(0, readAhead ?? self.batchSize)
         }
 
         /// The wait after attempt number `attempts` (from 1).

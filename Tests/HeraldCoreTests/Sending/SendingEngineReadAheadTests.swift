@@ -16,7 +16,7 @@ struct SendingEngineReadAheadTests {
 
     @Test("The next batch is asked for before the last rows of a batch are handed out: sends of those rows wait for it and never time out")
     func readAheadBeforeTheBorder() async throws {
-        // Batches of 48, read-ahead at 24 rows left (the default, half a batch); the last
+        // Batches of 48, read-ahead at 24 rows left (half a batch); the last
         // 20 rows of each batch are answered only once the read of the next batch has
         // started. Without read-ahead the 8 lanes (each holding at most 2 messages: the
         // one sent and the one begun with it) would all wait on those rows with 4 rows
@@ -37,7 +37,7 @@ struct SendingEngineReadAheadTests {
         let transport = ChainingTransportFake(base: base)
         let fixture = SendingFixture(
             transport: transport,
-            configuration: configuration(maxInFlight: 8, maxPerDomain: 8, batchSize: batch),
+            configuration: configuration(maxInFlight: 8, maxPerDomain: 8, batchSize: batch, readAhead: 24),
             store: store
         )
         try await addProfiles(fixture, count, domains: 2)

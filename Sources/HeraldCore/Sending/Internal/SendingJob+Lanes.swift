@@ -36,6 +36,9 @@ extension SendingJob {
             var dryChainEnds = 0
             /// A lane parked until a batch arrived.
             var parkedForRows = 0
+            /// From asking for a batch to having it, in all and at most.
+            var readTime = Duration.zero
+            var longestRead = Duration.zero
         }
 
         struct State {
@@ -45,6 +48,7 @@ extension SendingJob {
             var exhausted = false
             /// A batch is asked for or being read (by the reader task).
             var reading = false
+            var readAsked = ContinuousClock.now
             var lookingLast = false
             var retries: [Retry] = []
             /// Read but held back: their domain is at its bound or backing off.
@@ -162,6 +166,7 @@ extension SendingJob {
                 s.buffer.count - s.position <= readAhead
             else { return nil }
             s.reading = true
+            s.readAsked = .now
             s.figures.reads += 1
             return s.cursor
         }
@@ -201,6 +206,9 @@ extension SendingJob {
         func batchRead(_ read: [Work]?, quarantined: Set<String>) {
             state.withLock { s in
                 s.reading = false
+                let time = ContinuousClock.now - s.readAsked
+                s.figures.readTime += time
+                s.figures.longestRead = max(s.figures.longestRead, time)
                 guard let read else { return }
                 s.quarantined.formUnion(quarantined)
                 if s.position > 0 {

@@ -95,6 +95,7 @@ struct SendingJob: Sendable {
         logger.info("sending run ended", metadata: [
             "herald.delivery.id": "\(delivery.id)", "herald.batches_read": "\(figures.reads)",
             "herald.dry_chain_ends": "\(figures.dryChainEnds)", "herald.lanes_parked_for_rows": "\(figures.parkedForRows)",
+            "herald.read_ms": "\(Self.milliseconds(figures.readTime))", "herald.longest_read_ms": "\(Self.milliseconds(figures.longestRead))",
         ])
         return lanes.state.withLock { $0.outcome } ?? .stopped
     }
@@ -447,6 +448,11 @@ struct SendingJob: Sendable {
                 "herald.delivery.id": "\(delivery.id)", "herald.soft_failures": "\(count)",
             ])
         }
+    }
+
+    /// `duration` in whole milliseconds (log figures).
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     static func domain(_ entry: LedgerEntry) -> String {
