@@ -32,20 +32,26 @@ extension SendingEngine {
         public var batchSize: Int
         /// Outcomes committed to the ledger in one transaction at most.
         public var ledgerGroupSize: Int
+        /// Read-ahead: once at most this many rows read are left to hand out, the next
+        /// batch is read in the background, so that the lanes (and their chains on the
+        /// SMTP event loop) do not run dry at a batch border. 0: the next batch is read
+        /// only once every row read was handed out.
+        public var readAhead: Int
 
         /// 8 in flight, 4 per domain, 5 attempts, retries after 1 s doubling up to 60 s,
         /// domain backoff 1 s doubling up to 60 s, quarantine after 3 soft failures in
-        /// 30 days, batches of 500, group commits of at most 256 outcomes.
+        /// 30 days, batches of 500 (the next one read once 500 are left), group commits of
+        /// at most 256 outcomes.
         public static var defaults: Configuration {
             Configuration(maxInFlight: 8, maxAttempts: 5, retryBase: .seconds(1), retryCap: .seconds(60), batchSize: 500)
         }
 
-        /// Creates a configuration.
+        /// Creates a configuration; `readAhead` `nil`: a batch.
         public init(
             maxInFlight: Int, maxPerDomain: Int = 4, maxAttempts: Int, retryBase: Duration, retryCap: Duration,
             domainBackoffBase: Duration = .seconds(1), domainBackoffCap: Duration = .seconds(60),
             quarantineThreshold: Int = 3, quarantineWindow: Duration = .seconds(30 * 86_400), batchSize: Int,
-            ledgerGroupSize: Int = 256
+            ledgerGroupSize: Int = 256, readAhead: Int? = nil
         ) {
             self.maxInFlight = max(1, maxInFlight)
             self.maxPerDomain = max(1, maxPerDomain)
@@ -58,6 +64,7 @@ extension SendingEngine {
             self.quarantineWindow = quarantineWindow
             self.batchSize = max(1, batchSize)
             self.ledgerGroupSize = max(1, ledgerGroupSize)
+            self.readAhead = max(0, readAhead ?? self.batchSize)
         }
 
         /// The wait after attempt number `attempts` (from 1).

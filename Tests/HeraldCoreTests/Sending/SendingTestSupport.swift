@@ -26,13 +26,17 @@ final class FakeTransport: MailTransport, Sendable {
     private let reply: @Sendable (_ recipient: String, _ attempt: Int) -> SendOutcome
     /// The store whose committed outcomes are compared with what was handed out.
     let committed: SlowCommitStore?
+    /// Awaited with the recipient before a message is answered.
+    private let gate: (@Sendable (String) async -> Void)?
 
     init(
         delay: Duration = .zero, committed: SlowCommitStore? = nil,
-        reply: @escaping @Sendable (String, Int) -> SendOutcome = { _, _ in .sent(reply: "250 OK") }
+        reply: @escaping @Sendable (String, Int) -> SendOutcome = { _, _ in .sent(reply: "250 OK") },
+        gate: (@Sendable (String) async -> Void)? = nil
     ) {
         self.delay = delay
         self.committed = committed
+        self.gate = gate
         self.reply = reply
     }
 
@@ -53,6 +57,7 @@ final class FakeTransport: MailTransport, Sendable {
             state.withLock { $0.maxUncommitted = max($0.maxUncommitted, handed - done) }
         }
         if delay > .zero { try? await Task.sleep(for: delay) }
+        if let gate { await gate(message.recipient) }
         state.withLock { state in
             state.inFlight -= 1
             state.inFlightByDomain[domain, default: 1] -= 1
@@ -136,6 +141,9 @@ struct SendingFixture {
         if let slow = store as? SlowCommitStore {
             ledger = slow
             load = { await slow.base.load($0) }
+        } else if let reading = store as? ReadCountingStore {
+            ledger = reading
+            load = { await reading.base.load($0) }
         } else {
             let memory = InMemorySendingStore()
             ledger = memory
@@ -180,11 +188,11 @@ struct SendingFixture {
 
 func configuration(
     maxInFlight: Int = 8, maxPerDomain: Int = 4, maxAttempts: Int = 5, domainBackoff: Duration = .milliseconds(1),
-    quarantineThreshold: Int = 3
+    quarantineThreshold: Int = 3, batchSize: Int = 25, readAhead: Int? = nil
 ) -> SendingEngine.Configuration {
     SendingEngine.Configuration(
         maxInFlight: maxInFlight, maxPerDomain: maxPerDomain, maxAttempts: maxAttempts, retryBase: .milliseconds(5),
         retryCap: .milliseconds(20), domainBackoffBase: domainBackoff, domainBackoffCap: domainBackoff * 8,
-        quarantineThreshold: quarantineThreshold, batchSize: 25
+        quarantineThreshold: quarantineThreshold, batchSize: batchSize, readAhead: readAhead
     )
 }

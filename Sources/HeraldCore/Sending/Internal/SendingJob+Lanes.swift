@@ -5,8 +5,6 @@ extension SendingJob {
     enum Step: Sendable {
         /// Send this message (counted in flight and started for its domain, ``Work/domain``).
         case send(Work, quarantined: Bool)
-        /// Read the next batch of PENDING rows, after this sequence number.
-        case read(after: Int)
         /// Wait for a message in flight to settle, a batch to arrive or the run to end.
         case park(UInt64)
         /// Nothing in flight: wait for a retry, a domain's backoff or the rate limit.
@@ -22,13 +20,35 @@ extension SendingJob {
     /// rate limit and the messages in flight. A lane asks ``next(at:)`` what to do, so the
     /// next message goes out from the lane that settled the previous one (no hand-off to
     /// a loop and back, no task per message); the decisions are those of one loop.
+    ///
+    /// Rows are read by the job's reader task (``readRequests``), one batch at a time:
+    /// once at most ``SendingEngine/Configuration/readAhead`` rows read are left to hand
+    /// out, the next batch is asked for and appended when it arrives, so that the lanes
+    /// find a message at a batch border instead of parking (and their chains on the
+    /// event loop do not end there).
     final class Lanes: Sendable {
+        /// How often the lanes ran out of rows to hand out, per run (logged at its end).
+        struct Figures: Sendable {
+            /// Batches asked for (the empty one at the end included).
+            var reads = 0
+            /// Asked for a message to send at once (a chain, a lane's next message) and
+            /// none was read yet: the chain ended for want of a message at a batch border.
+            var dryChainEnds = 0
+            /// A lane parked until a batch arrived.
+            var parkedForRows = 0
+            /// From asking for a batch to having it, in all and at most.
+            var readTime = Duration.zero
+            var longestRead = Duration.zero
+        }
+
         struct State {
             var buffer: [Work] = []
             var position = 0
             var cursor = 0
             var exhausted = false
+            /// A batch is asked for or being read (by the reader task).
             var reading = false
+            var readAsked = ContinuousClock.now
             var lookingLast = false
             var retries: [Retry] = []
             /// Read but held back: their domain is at its bound or backing off.
@@ -40,6 +60,7 @@ extension SendingJob {
             var generation: UInt64 = 0
             var parked: [CheckedContinuation<Void, Never>] = []
             var outcome: Outcome?
+            var figures = Figures()
         }
 
         private enum Source {
@@ -47,17 +68,33 @@ extension SendingJob {
         }
 
         let state: Mutex<State>
+        /// The cursors of the batches to read (after this sequence number), one at a time:
+        /// the job's reader task reads each and hands it to ``batchRead(_:quarantined:)``.
+        let readRequests: AsyncStream<Int>
+        private let requests: AsyncStream<Int>.Continuation
         private let run: SendingRun
         private let interval: Duration?
         private let heldLimit: Int
+        private let readAhead: Int
 
         /// `interval`: the time between two messages under the delivery's rate limit, if any.
         init(configuration: SendingEngine.Configuration, run: SendingRun, interval: Duration?) {
             self.run = run
             self.interval = interval
             self.heldLimit = max(configuration.batchSize, configuration.maxInFlight * 4)
+            self.readAhead = configuration.readAhead
             self.state = Mutex(State(throttle: DomainThrottle(configuration: configuration), nextSlot: .now))
+            (readRequests, requests) = AsyncStream.makeStream(of: Int.self)
         }
+
+        /// No batch will be asked for any more (every lane exited): the reader task ends
+        /// once it handed over the batch it may be reading.
+        func endReading() {
+            requests.finish()
+        }
+
+        /// The run's figures so far.
+        var figures: Figures { state.withLock { $0.figures } }
 
         /// What the calling lane does next.
         func next(at instant: ContinuousClock.Instant) -> Step {
@@ -66,54 +103,79 @@ extension SendingJob {
         }
 
         /// What the calling lane does next; `immediately`: only a message to send now
-        /// (`nil` instead of reading, waiting, a last look or the end; nothing changes then).
+        /// (`nil` instead of waiting, a last look or the end; nothing changes then but
+        /// the next batch may be asked for). Asks for the next batch when few rows are
+        /// left to hand out.
         func next(at instant: ContinuousClock.Instant, immediately: Bool) -> Step? {
             if run.stopRequested { return immediately ? nil : .exit }
-            return state.withLock { s -> Step? in
-                if s.outcome != nil { return immediately ? nil : .exit }
-                let throttle = s.throttle
-                var source: Source?
-                if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows($0.work.domain, at: instant) }) {
-                    source = .retry(index)
-                } else if let index = s.held.firstIndex(where: { throttle.allows($0.domain, at: instant) }) {
-                    source = .held(index)
-                } else {
-                    while s.position < s.buffer.count, s.held.count < heldLimit {
-                        if throttle.allows(s.buffer[s.position].domain, at: instant) {
-                            source = .buffer
-                            break
-                        }
-                        s.held.append(s.buffer[s.position])
-                        s.position += 1
-                    }
-                }
-                guard let source else { return immediately ? nil : idle(&s, at: instant) }
-                if let interval {
-                    if s.nextSlot > instant { return immediately ? nil : .sleep(until: s.nextSlot) }
-                    s.nextSlot = max(s.nextSlot, instant - interval) + interval
-                }
-                let work: Work
-                switch source {
-                case .retry(let index): work = s.retries.remove(at: index).work
-                case .held(let index): work = s.held.remove(at: index)
-                case .buffer:
-                    work = s.buffer[s.position]
-                    s.position += 1
-                }
-                s.inFlight += 1
-                run.state.withLock { $0.inFlight += 1 }
-                s.throttle.started(work.domain)
-                return .send(work, quarantined: s.quarantined.contains(work.foldedAddress))
+            let (step, read) = state.withLock { s -> (Step?, Int?) in
+                if s.outcome != nil { return (immediately ? nil : .exit, nil) }
+                let step = take(&s, at: instant, immediately: immediately)
+                return (step, readAhead(&s))
             }
+            if let read { requests.yield(read) }
+            return step
         }
 
-        /// Nothing can be handed out now: read, wait or look for what is left.
+        /// Under the lock: the next step (``next(at:immediately:)``).
+        private func take(_ s: inout State, at instant: ContinuousClock.Instant, immediately: Bool) -> Step? {
+            let throttle = s.throttle
+            var source: Source?
+            if let index = s.retries.firstIndex(where: { $0.due <= instant && throttle.allows($0.work.domain, at: instant) }) {
+                source = .retry(index)
+            } else if let index = s.held.firstIndex(where: { throttle.allows($0.domain, at: instant) }) {
+                source = .held(index)
+            } else {
+                while s.position < s.buffer.count, s.held.count < heldLimit {
+                    if throttle.allows(s.buffer[s.position].domain, at: instant) {
+                        source = .buffer
+                        break
+                    }
+                    s.held.append(s.buffer[s.position])
+                    s.position += 1
+                }
+            }
+            guard let source else {
+                guard immediately else { return idle(&s, at: instant) }
+                if s.position >= s.buffer.count, !s.exhausted, s.held.count < heldLimit { s.figures.dryChainEnds += 1 }
+                return nil
+            }
+            if let interval {
+                if s.nextSlot > instant { return immediately ? nil : .sleep(until: s.nextSlot) }
+                s.nextSlot = max(s.nextSlot, instant - interval) + interval
+            }
+            let work: Work
+            switch source {
+            case .retry(let index): work = s.retries.remove(at: index).work
+            case .held(let index): work = s.held.remove(at: index)
+            case .buffer:
+                work = s.buffer[s.position]
+                s.position += 1
+            }
+            s.inFlight += 1
+            run.state.withLock { $0.inFlight += 1 }
+            s.throttle.started(work.domain)
+            return .send(work, quarantined: s.quarantined.contains(work.foldedAddress))
+        }
+
+        /// Under the lock: the cursor to read the next batch after, when it is to be read
+        /// now (at most ``SendingEngine/Configuration/readAhead`` rows left to hand out, no
+        /// batch being read, rows maybe left, room for the rows held back).
+        private func readAhead(_ s: inout State) -> Int? {
+            guard !s.reading, !s.exhausted, !s.lookingLast, s.held.count < heldLimit,
+                s.buffer.count - s.position <= readAhead
+            else { return nil }
+            s.reading = true
+            s.readAsked = .now
+            s.figures.reads += 1
+            return s.cursor
+        }
+
+        /// Nothing can be handed out now: wait (for a batch too) or look for what is left.
         private func idle(_ s: inout State, at instant: ContinuousClock.Instant) -> Step {
             if s.position >= s.buffer.count, !s.exhausted, s.held.count < heldLimit {
-                guard s.reading else {
-                    s.reading = true
-                    return .read(after: s.cursor)
-                }
+                // The next batch is being read (or asked for now, ``readAhead(_:)``).
+                s.figures.parkedForRows += 1
                 return .park(s.generation)
             }
             if s.inFlight > 0 || s.reading || s.lookingLast { return .park(s.generation) }
@@ -138,14 +200,23 @@ extension SendingJob {
             for continuation in waiting { continuation.resume() }
         }
 
-        /// The batch a `.read` step asked for (empty at the end, or when it failed).
-        func batchRead(_ read: [Work], quarantined: Set<String>) {
+        /// The batch asked for (``readRequests``): empty at the end, or when it failed;
+        /// `nil` when it was not read (the run is asked to stop). Its rows follow those
+        /// not handed out yet.
+        func batchRead(_ read: [Work]?, quarantined: Set<String>) {
             state.withLock { s in
-                s.quarantined.formUnion(quarantined)
-                s.buffer = read
-                s.position = 0
-                if let last = read.last { s.cursor = last.entry.message.sequence } else { s.exhausted = true }
                 s.reading = false
+                let time = ContinuousClock.now - s.readAsked
+                s.figures.readTime += time
+                s.figures.longestRead = max(s.figures.longestRead, time)
+                guard let read else { return }
+                s.quarantined.formUnion(quarantined)
+                if s.position > 0 {
+                    s.buffer.removeFirst(s.position)
+                    s.position = 0
+                }
+                s.buffer.append(contentsOf: read)
+                if let last = read.last { s.cursor = last.entry.message.sequence } else { s.exhausted = true }
             }
             wakeAll()
         }

@@ -80,12 +80,52 @@ struct SendingJob: Sendable {
         // One task per message that may be in flight, each taking the next message as soon
         // as its previous one is committed: no task per message, no hand-off to a loop.
         let commits = TickCommitter(store: store, deliveryID: delivery.id, run: run)
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<configuration.maxInFlight {
-                group.addTask { await runLane(lanes, committer: committer, commits: commits) }
+        // The reader reads the batches the lanes ask for, in the background; it ends once
+        // every lane exited and the batch it may be reading is handed over.
+        await withTaskGroup(of: Void.self) { job in
+            job.addTask { await readBatches(lanes) }
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<configuration.maxInFlight {
+                    group.addTask { await runLane(lanes, committer: committer, commits: commits) }
+                }
             }
+            lanes.endReading()
         }
+        let figures = lanes.figures
+        logger.info("sending run ended", metadata: [
+            "herald.delivery.id": "\(delivery.id)", "herald.batches_read": "\(figures.reads)",
+            "herald.dry_chain_ends": "\(figures.dryChainEnds)", "herald.lanes_parked_for_rows": "\(figures.parkedForRows)",
+            "herald.read_ms": "\(Self.milliseconds(figures.readTime))", "herald.longest_read_ms": "\(Self.milliseconds(figures.longestRead))",
+        ])
         return lanes.state.withLock { $0.outcome } ?? .stopped
+    }
+
+    /// The job's reader: reads each batch the lanes ask for (``Lanes/readRequests``) with
+    /// the quarantines and profiles of its rows, and hands it to them. A read error is
+    /// logged and, after 200 ms, handed over as an empty batch (the last look reads again
+    /// from the first row). Nothing is read once the run is asked to stop.
+    private func readBatches(_ lanes: Lanes) async {
+        for await cursor in lanes.readRequests {
+            guard !run.stopRequested else {
+                lanes.batchRead(nil, quarantined: [])
+                continue
+            }
+            var read: [Work] = []
+            var found: Set<String> = []
+            do {
+                let entries = try await store.pendingEntries(
+                    deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
+                )
+                // Addresses quarantined since the preparation fail instead of being sent.
+                found = Set(try await preparations.quarantinedAddresses(among: entries.map(\.message.address)).map(Self.folded))
+                let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
+                read = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
+            } catch {
+                logger.error("cannot read pending messages", metadata: metadata(error))
+                try? await ContinuousClock().sleep(for: .milliseconds(200))
+            }
+            lanes.batchRead(read, quarantined: found)
+        }
     }
 
     /// One lane: takes the next message the shared state allows, sends it, settles it.
@@ -224,22 +264,6 @@ struct SendingJob: Sendable {
             return false
         case .send:
             break
-        case .read(let cursor):
-            var read: [Work] = []
-            var found: Set<String> = []
-            do {
-                let entries = try await store.pendingEntries(
-                    deliveryID: delivery.id, after: cursor, limit: configuration.batchSize
-                )
-                // Addresses quarantined since the preparation fail instead of being sent.
-                found = Set(try await preparations.quarantinedAddresses(among: entries.map(\.message.address)).map(Self.folded))
-                let loaded = try await profiles.profiles(ids: entries.map(\.message.profileID))
-                read = entries.map { Work(entry: $0, profile: loaded[$0.message.profileID]) }
-            } catch {
-                logger.error("cannot read pending messages", metadata: metadata(error))
-                try? await clock.sleep(for: .milliseconds(200))
-            }
-            lanes.batchRead(read, quarantined: found)
         case .park(let generation):
             await lanes.park(generation)
         case .sleep(let until):
@@ -424,6 +448,11 @@ struct SendingJob: Sendable {
                 "herald.delivery.id": "\(delivery.id)", "herald.soft_failures": "\(count)",
             ])
         }
+    }
+
+    /// `duration` in whole milliseconds (log figures).
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     static func domain(_ entry: LedgerEntry) -> String {
