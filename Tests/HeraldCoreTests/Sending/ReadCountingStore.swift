@@ -2,7 +2,7 @@ import HeraldCore
 
 /// An ``InMemorySendingStore`` that records every batch read (its cursor), can make the
 /// reads slow, and can fail the read after chosen cursors once.
-actor ReadCountingStore: SendingStore {
+actor ReadCountingStore: ForwardingSendingStore {
     struct ReadFailure: Error {}
 
     let base = InMemorySendingStore()
@@ -40,30 +40,5 @@ actor ReadCountingStore: SendingStore {
 
     func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws {
         await base.applyLedgerUpdates(updates, deliveryID: deliveryID)
-    }
-    func recordRetry(deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp, nextAttempt: Timestamp) async {
-        await base.recordRetry(deliveryID: deliveryID, sequence: sequence, attempts: attempts, reply: reply, at: time, nextAttempt: nextAttempt)
-    }
-    func markSent(deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp) async -> Bool {
-        await base.markSent(deliveryID: deliveryID, sequence: sequence, attempts: attempts, reply: reply, at: time)
-    }
-    func markFailed(
-        deliveryID: String, sequence: Int, reason: MessageFailureReason, attempts: Int, reply: String, at time: Timestamp
-    ) async -> Bool {
-        await base.markFailed(deliveryID: deliveryID, sequence: sequence, reason: reason, attempts: attempts, reply: reply, at: time)
-    }
-    func softFailureCount(address: String, since: Timestamp) async -> Int {
-        await base.softFailureCount(address: address, since: since)
-    }
-    func cancelPending(deliveryID: String, at time: Timestamp) async -> Int {
-        await base.cancelPending(deliveryID: deliveryID, at: time)
-    }
-    func sendingCounts(deliveryID: String) async -> SendingCounts {
-        await base.sendingCounts(deliveryID: deliveryID)
-    }
-    func listLedger(
-        deliveryID: String, statuses: Set<PreparedMessage.Status>?, after: String?, limit: Int
-    ) async throws -> Page<LedgerEntry> {
-        try await base.listLedger(deliveryID: deliveryID, statuses: statuses, after: after, limit: limit)
     }
 }

@@ -78,26 +78,13 @@ struct PlainComposer: MessageComposer {
     }
 }
 
-/// An ``InMemorySendingStore`` whose commits take `delay` (so that outcomes pile up into
-/// groups) and that counts the committed outcomes.
-actor SlowCommitStore: SendingStore {
-    let base = InMemorySendingStore()
-    let delay: Duration
-    private(set) var committedOutcomes = 0
+/// A test store over an ``InMemorySendingStore`` (`base`) that overrides a few methods:
+/// the others forward to `base`.
+protocol ForwardingSendingStore: Actor, SendingStore {
+    var base: InMemorySendingStore { get }
+}
 
-    init(delay: Duration) {
-        self.delay = delay
-    }
-
-    func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws {
-        try? await Task.sleep(for: delay)
-        await base.applyLedgerUpdates(updates, deliveryID: deliveryID)
-        committedOutcomes += updates.count { if case .retry = $0 { false } else { true } }
-    }
-
-    func pendingEntries(deliveryID: String, after: Int, limit: Int) async -> [LedgerEntry] {
-        await base.pendingEntries(deliveryID: deliveryID, after: after, limit: limit)
-    }
+extension ForwardingSendingStore {
     func recordRetry(deliveryID: String, sequence: Int, attempts: Int, reply: String, at time: Timestamp, nextAttempt: Timestamp) async {
         await base.recordRetry(deliveryID: deliveryID, sequence: sequence, attempts: attempts, reply: reply, at: time, nextAttempt: nextAttempt)
     }
@@ -122,6 +109,28 @@ actor SlowCommitStore: SendingStore {
         deliveryID: String, statuses: Set<PreparedMessage.Status>?, after: String?, limit: Int
     ) async throws -> Page<LedgerEntry> {
         try await base.listLedger(deliveryID: deliveryID, statuses: statuses, after: after, limit: limit)
+    }
+}
+
+/// An ``InMemorySendingStore`` whose commits take `delay` (so that outcomes pile up into
+/// groups) and that counts the committed outcomes.
+actor SlowCommitStore: ForwardingSendingStore {
+    let base = InMemorySendingStore()
+    let delay: Duration
+    private(set) var committedOutcomes = 0
+
+    init(delay: Duration) {
+        self.delay = delay
+    }
+
+    func applyLedgerUpdates(_ updates: [LedgerUpdate], deliveryID: String) async throws {
+        try? await Task.sleep(for: delay)
+        await base.applyLedgerUpdates(updates, deliveryID: deliveryID)
+        committedOutcomes += updates.count { if case .retry = $0 { false } else { true } }
+    }
+
+    func pendingEntries(deliveryID: String, after: Int, limit: Int) async -> [LedgerEntry] {
+        await base.pendingEntries(deliveryID: deliveryID, after: after, limit: limit)
     }
 }
 

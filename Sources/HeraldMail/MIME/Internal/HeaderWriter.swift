@@ -125,31 +125,9 @@ struct HeaderWriter {
             crlf()
             return
         }
-        var column = prefix - 1
         bytes.append(UInt8(ascii: " "))
-        column += 1
-        // The words between single spaces (empty ones too), on the bytes: plain ASCII here.
-        let utf8 = clean.utf8
-        var first = true
-        var start = utf8.startIndex
-        while true {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: " ")) ?? utf8.endIndex
-            let length = utf8.distance(from: start, to: end)
-            if !first {
-                if length > 0 && column + 1 + length > Self.foldAt {
-                    crlf()
-                    column = 0
-                }
-                bytes.append(UInt8(ascii: " "))
-                column += 1
-            }
-            first = false
-            bytes.append(contentsOf: utf8[start..<end])
-            column += length
-            guard end < utf8.endIndex else { break }
-            start = utf8.index(after: end)
-        }
-        crlf()
+        var plain = clean
+        plain.withUTF8 { foldWords($0, column: prefix) }
     }
 
     /// ``unstructured(_:_:)`` of a value that needs neither sanitizing nor encoding
@@ -171,14 +149,22 @@ struct HeaderWriter {
         bytes.append(contentsOf: name.utf8)
         bytes.append(UInt8(ascii: ":"))
         bytes.append(UInt8(ascii: " "))
-        var column = name.utf8.count + 2
+        let column = name.utf8.count + 2
         if column + utf8.count <= Self.foldAt {
             // One line: the words and their single spaces are the value's bytes.
             bytes.append(contentsOf: utf8)
             crlf()
             return true
         }
-        // The words between single spaces (empty ones too), as ``unstructured(_:_:)`` folds them.
+        foldWords(utf8, column: column)
+        return true
+    }
+
+    /// An unstructured value's words between single spaces (empty ones too), plain
+    /// ASCII, folded before a word that would pass ``foldAt``; the value starts at
+    /// `column` (after the field name, ":" and a space); ends the line.
+    private mutating func foldWords(_ utf8: UnsafeBufferPointer<UInt8>, column valueColumn: Int) {
+        var column = valueColumn
         let n = utf8.count
         var first = true
         var start = 0
@@ -201,7 +187,6 @@ struct HeaderWriter {
             start = end + 1
         }
         crlf()
-        return true
     }
 
     /// An address field (`From`, `To`, `Reply-To`): `"Name" <address>`. An ASCII name

@@ -98,13 +98,7 @@ extension SMTPSession {
             let exchange = SMTPExchange(count: requests.count) { results in
                 self.replied(results, next, nextPayload)
             }
-            for (index, request) in requests.enumerated() {
-                var request = request
-                request.exchange = exchange
-                request.index = index
-                channel.write(request, promise: nil)
-            }
-            channel.flush()
+            SMTPSession.write(requests, answeredBy: exchange, to: channel)
         }
 
         /// On the loop: the replies of one exchange.

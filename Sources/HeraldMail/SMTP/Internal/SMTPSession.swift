@@ -402,15 +402,21 @@ final class SMTPSession: Sendable {
                     for index in requests.indices { exchange.complete(index, .failure(closed)) }
                     return
                 }
-                for (index, request) in requests.enumerated() {
-                    var request = request
-                    request.exchange = exchange
-                    request.index = index
-                    channel.write(request, promise: nil)
-                }
-                channel.flush()
+                write(requests, answeredBy: exchange, to: channel)
             }
         }
+    }
+
+    /// On the loop, to an active channel: writes `requests` as the parts of `exchange`
+    /// (request i answers its result i), then one flush.
+    static func write(_ requests: [SMTPClientRequest], answeredBy exchange: SMTPExchange, to channel: any Channel) {
+        for (index, request) in requests.enumerated() {
+            var request = request
+            request.exchange = exchange
+            request.index = index
+            channel.write(request, promise: nil)
+        }
+        channel.flush()
     }
 }
 
