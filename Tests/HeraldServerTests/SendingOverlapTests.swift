@@ -22,17 +22,9 @@ struct SendingOverlapTests {
             configuration: .init(directory: outbox, advertisesPipelining: pipelining), logger: quietLogger
         )
         defer { Task { await relay.shutdown() } }
-        var configuration = HeraldServer.Configuration(
-            grpcAddress: "127.0.0.1:0", shutdownGracePeriod: .seconds(1), databasePath: directory.databasePath
-        )
-        configuration.smtpRelays = ["127.0.0.1:\(relay.port)"]
         // The crafted audience has one domain: a bound of 16 per domain lets the 8 lanes
         // each hold one message to commit and the next one begun.
-        configuration.smtp.maxPerDomain = 16
-        configuration.sending = SendingEngine.Configuration(
-            maxInFlight: 8, maxPerDomain: 16, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50),
-            domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50), batchSize: 10
-        )
+        let configuration = sendingConfiguration(directory: directory, relayPort: relay.port, perDomain: 16)
         try await withHerald(configuration: configuration) { client in
             let id = try await CraftedAudience.load(into: client, databasePath: directory.databasePath)
             try await client.prepareUntilReady(id)
@@ -87,14 +79,8 @@ struct SendingOverlapTests {
             logger: quietLogger
         )
         defer { Task { await relay.shutdown() } }
-        var configuration = HeraldServer.Configuration(
-            grpcAddress: "127.0.0.1:0", shutdownGracePeriod: .seconds(1), databasePath: directory.databasePath
-        )
-        configuration.smtpRelays = ["127.0.0.1:\(relay.port)"]
-        configuration.smtp.maxPerDomain = 16
-        configuration.sending = SendingEngine.Configuration(
-            maxInFlight: 4, maxPerDomain: 16, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50),
-            domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50), batchSize: 40
+        let configuration = sendingConfiguration(
+            directory: directory, relayPort: relay.port, maxInFlight: 4, perDomain: 16, batchSize: 40
         )
         try await withHerald(configuration: configuration) { client in
             var send = Herald_V1_SendDeliveryRequest()

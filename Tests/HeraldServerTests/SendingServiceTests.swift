@@ -196,15 +196,27 @@ struct SendingServiceTests {
 func withSendingHerald<R: Sendable>(
     directory: TemporaryDirectory, relayPort: Int, _ body: (GRPCClient) async throws -> R
 ) async throws -> R {
+    try await withHerald(configuration: sendingConfiguration(directory: directory, relayPort: relayPort), body)
+}
+
+/// The configuration of a server over `directory`'s database sending to the relay on
+/// `relayPort`: `maxInFlight` lanes, retries after 10 ms, 3 attempts, batches of
+/// `batchSize`; `perDomain`, when given, bounds both the pool's sessions and the
+/// engine's messages per recipient domain (else the engine's default).
+func sendingConfiguration(
+    directory: TemporaryDirectory, relayPort: Int, maxInFlight: Int = 8, perDomain: Int? = nil, batchSize: Int = 10
+) -> HeraldServer.Configuration {
     var configuration = HeraldServer.Configuration(
         grpcAddress: "127.0.0.1:0", shutdownGracePeriod: .seconds(1), databasePath: directory.databasePath
     )
     configuration.smtpRelays = ["127.0.0.1:\(relayPort)"]
+    if let perDomain { configuration.smtp.maxPerDomain = perDomain }
     configuration.sending = SendingEngine.Configuration(
-        maxInFlight: 8, maxAttempts: 3, retryBase: .milliseconds(10), retryCap: .milliseconds(50),
-        domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50), batchSize: 10
+        maxInFlight: maxInFlight, maxPerDomain: perDomain ?? 4, maxAttempts: 3, retryBase: .milliseconds(10),
+        retryCap: .milliseconds(50), domainBackoffBase: .milliseconds(10), domainBackoffCap: .milliseconds(50),
+        batchSize: batchSize
     )
-    return try await withHerald(configuration: configuration, body)
+    return configuration
 }
 
 extension GRPCClient {
